@@ -1,0 +1,51 @@
+package io.rxsync.auth;
+
+import io.rxsync.web.ApiException;
+import io.smallrye.jwt.auth.principal.JWTParser;
+import io.smallrye.jwt.auth.principal.ParseException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.UUID;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+/**
+ * Verifies {@code Authorization: Bearer <JWT>} with SmallRye JWT (signature, issuer,
+ * expiry; {@code alg: none} is refused). The sync routes call it explicitly, after the
+ * collection and version are known, so that an outdated client hears 426 before anything
+ * else and every failure is answered in the protocol's JSON error format.
+ */
+@ApplicationScoped
+public class BearerAuthenticator {
+
+    private static final String PREFIX = "Bearer ";
+    private final JWTParser parser;
+
+    public BearerAuthenticator(JWTParser parser) {
+        this.parser = parser;
+    }
+
+    public Caller require(String authorizationHeader) {
+        if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
+            throw ApiException.unauthorized("missing bearer token");
+        }
+        JsonWebToken token;
+        try {
+            token = parser.parse(authorizationHeader.substring(PREFIX.length()).strip());
+        } catch (ParseException e) {
+            throw ApiException.unauthorized("invalid or expired token");
+        }
+        String subject = token.getSubject();
+        if (subject == null || !isUuid(subject)) {
+            throw ApiException.unauthorized("token has no valid subject");
+        }
+        return new Caller(subject, Instant.ofEpochSecond(token.getExpirationTime()));
+    }
+
+    private static boolean isUuid(String value) {
+        try {
+            return UUID.fromString(value).toString().equals(value);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.rxsync.replication;
+
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * The SQL of one collection, built once from its descriptor. Table and column names come
+ * from the descriptor (constants of the code); every client value is a bind parameter.
+ *
+ * <p>The visibility rule of the whole protocol lives in {@link #BELOW_WATERMARK}: a row is
+ * readable only once every transaction that could still commit below it has ended. It is
+ * evaluated in the same statement, and so the same snapshot, as the rows it filters.
+ */
+final class CollectionSql {
+
+    static final String BELOW_WATERMARK = "t.change_xid < pg_snapshot_xmin(pg_current_snapshot())";
+
+    final String pullPage;
+    final String pumpWindow;
+    final String lockByIds;
+    final String insert;
+    final String update;
+
+    CollectionSql(ReplicatedCollection c) {
+        String idType = c.idField().type().sqlType();
+        List<Field> fields = c.fields();
+        String select = "SELECT t.id::text, "
+                + fields.stream().map(f -> "t." + f.column() + "::text").collect(Collectors.joining(", "))
+                + ", t.deleted, t.change_xid::text, t." + c.ownerColumn() + "::text FROM " + c.table() + " t ";
+        String after = "(t.change_xid, t.id) > ($%d::text::xid8, $%d::text::" + idType + ")";
+        String order = " ORDER BY t.change_xid, t.id LIMIT $%d::int";
+
+        pullPage = select + "WHERE t." + c.ownerColumn() + " = $1::text::uuid AND " + after.formatted(2, 3)
+                + " AND " + BELOW_WATERMARK + order.formatted(4);
+        pumpWindow = select + "WHERE " + after.formatted(1, 2) + " AND " + BELOW_WATERMARK + order.formatted(3);
+        // ORDER BY before FOR UPDATE: concurrent pushes lock shared rows in the same order.
+        lockByIds = select + "WHERE t.id = ANY($1::text[]::" + idType + "[]) ORDER BY t.id FOR UPDATE";
+
+        int n = fields.size();
+        String unnestArgs = IntStream.rangeClosed(1, n + 2).mapToObj(i -> "$" + i + "::text[]")
+                .collect(Collectors.joining(", "));
+        String valueNames = "v_id, " + IntStream.range(0, n).mapToObj(i -> "v" + i).collect(Collectors.joining(", "))
+                + ", v_deleted";
+        String unnest = "unnest(" + unnestArgs + ") AS v(" + valueNames + ")";
+
+        insert = "INSERT INTO " + c.table() + " (id, "
+                + fields.stream().map(Field::column).collect(Collectors.joining(", ")) + ", deleted) "
+                + "SELECT v_id::" + idType + ", "
+                + IntStream.range(0, n).mapToObj(i -> "v" + i + "::" + fields.get(i).type().sqlType())
+                        .collect(Collectors.joining(", "))
+                + ", v_deleted::boolean FROM " + unnest
+                + " ON CONFLICT (id) DO NOTHING RETURNING id::text";
+
+        update = "UPDATE " + c.table() + " t SET "
+                + IntStream.range(0, n).filter(i -> fields.get(i).writable())
+                        .mapToObj(i -> fields.get(i).column() + " = v" + i + "::" + fields.get(i).type().sqlType())
+                        .collect(Collectors.joining(", "))
+                + ", deleted = v_deleted::boolean FROM " + unnest + " WHERE t.id = v_id::" + idType;
+    }
+}

@@ -1,0 +1,214 @@
+package io.rxsync.replication;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rxsync.web.ApiException;
+import java.math.BigDecimal;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks a pushed document against its collection before anything is written, and turns
+ * it into the text values of its columns. A failure names the row and the field.
+ */
+public final class DocumentRules {
+
+    public static final String DELETED = "_deleted";
+    /** RxDB strips these before pushing; a client that sends them anyway gets them ignored. */
+    private static final Set<String> CLIENT_BOOKKEEPING = Set.of("_rev", "_meta", "_attachments");
+    /** Integers beyond this lose precision in JavaScript, where every client computes. */
+    private static final long MAX_SAFE_INTEGER = 9007199254740991L;
+    private static final int MAX_OBJECT_DEPTH = 16;
+
+    private DocumentRules() {
+    }
+
+    /**
+     * A pushed document that passed every rule.
+     *
+     * @param id      the document id
+     * @param values  the text of each column, aligned with {@link ReplicatedCollection#fields()}; null for absent
+     * @param deleted the tombstone flag
+     */
+    public record Checked(String id, String[] values, boolean deleted) {
+    }
+
+    public static Checked check(ReplicatedCollection collection, JsonNode node, int row, String userId) {
+        if (node == null || !node.isObject()) {
+            throw rowError(row, "newDocumentState must be a JSON object");
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (collection.serverOnlyProperties().contains(name)) {
+                throw ApiException.forbidden("row " + row + ": field '" + name + "' is server-only");
+            }
+            if (!name.equals(DELETED) && !CLIENT_BOOKKEEPING.contains(name) && !isKnown(collection, name)) {
+                throw rowError(row, "unknown field '" + name + "'");
+            }
+        }
+        String id = checkValue(collection.idField(), node.get(collection.idField().name()), row);
+        if (id == null) {
+            throw rowError(row, "field '" + collection.idField().name() + "' is required");
+        }
+        String[] values = new String[collection.fields().size()];
+        for (int i = 0; i < values.length; i++) {
+            Field field = collection.fields().get(i);
+            values[i] = checkValue(field, node.get(field.name()), row);
+        }
+        JsonNode deleted = node.get(DELETED);
+        if (deleted != null && !deleted.isNull() && !deleted.isBoolean()) {
+            throw rowError(row, "field '_deleted' must be a boolean");
+        }
+        boolean isDeleted = deleted != null && deleted.asBoolean();
+
+        String owner = collection.ownerField() == null ? id : values[collection.fields().indexOf(collection.ownerField())];
+        if (!userId.equals(owner)) {
+            throw ApiException.forbidden("row " + row + ": the document belongs to another user");
+        }
+        return new Checked(id, values, isDeleted);
+    }
+
+    private static boolean isKnown(ReplicatedCollection collection, String name) {
+        if (collection.idField().name().equals(name)) {
+            return true;
+        }
+        for (Field field : collection.fields()) {
+            if (field.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns the column text of one value, or null when absent; throws 400 when it breaks a rule. */
+    private static String checkValue(Field field, JsonNode value, int row) {
+        if (value == null || value.isNull()) {
+            if (field.required()) {
+                throw fieldError(row, field, "is required");
+            }
+            return null;
+        }
+        return switch (field.type()) {
+            case UUID -> {
+                if (!value.isTextual() || !Checkpoint.isUuid(value.textValue())) {
+                    throw fieldError(row, field, "must be a lower-case uuid string");
+                }
+                yield value.textValue();
+            }
+            case STRING -> checkString(field, value, row);
+            case INTEGER -> checkInteger(field, value, row);
+            case OBJECT -> checkObject(field, value, row);
+        };
+    }
+
+    private static String checkString(Field field, JsonNode value, int row) {
+        if (!value.isTextual()) {
+            throw fieldError(row, field, "must be a string");
+        }
+        String text = value.textValue();
+        if (text.length() > field.maxLength()) {
+            throw fieldError(row, field, "is longer than " + field.maxLength() + " characters");
+        }
+        if (text.indexOf('\u0000') >= 0) {
+            throw fieldError(row, field, "must not contain NUL characters");
+        }
+        if (!field.allowed().isEmpty() && !field.allowed().contains(text)) {
+            throw fieldError(row, field, "must be one of " + field.allowed());
+        }
+        if (field.pattern() != null && !field.pattern().matcher(text).matches()) {
+            throw fieldError(row, field, "must match " + field.pattern().pattern());
+        }
+        return text;
+    }
+
+    private static String checkInteger(Field field, JsonNode value, int row) {
+        if (!value.isNumber()) {
+            throw fieldError(row, field, "must be a number");
+        }
+        BigDecimal number = value.decimalValue().stripTrailingZeros();
+        if (number.scale() > 0) {
+            throw fieldError(row, field, "must be a whole number");
+        }
+        long min = field.minimum() == null ? -MAX_SAFE_INTEGER : field.minimum();
+        if (number.compareTo(BigDecimal.valueOf(min)) < 0 || number.compareTo(BigDecimal.valueOf(MAX_SAFE_INTEGER)) > 0) {
+            throw fieldError(row, field, "must be between " + min + " and " + MAX_SAFE_INTEGER);
+        }
+        return number.toBigIntegerExact().toString();
+    }
+
+    private static String checkObject(Field field, JsonNode value, int row) {
+        if (!value.isObject()) {
+            throw fieldError(row, field, "must be a JSON object");
+        }
+        if (depthOrNul(value, 1) > MAX_OBJECT_DEPTH) {
+            throw fieldError(row, field, "is nested deeper than " + MAX_OBJECT_DEPTH + " levels or contains NUL characters");
+        }
+        String text = value.toString();
+        if (text.length() > field.maxLength()) {
+            throw fieldError(row, field, "is larger than " + field.maxLength() + " characters of JSON");
+        }
+        return text;
+    }
+
+    /** The nesting depth of a JSON value; past the limit, or on a NUL (which jsonb refuses), a value above it. */
+    private static int depthOrNul(JsonNode node, int depth) {
+        if (depth > MAX_OBJECT_DEPTH) {
+            return depth;
+        }
+        if (node.isTextual()) {
+            return node.textValue().indexOf('\u0000') >= 0 ? Integer.MAX_VALUE : depth;
+        }
+        int deepest = depth;
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> entry = it.next();
+                if (entry.getKey().indexOf('\u0000') >= 0) {
+                    return Integer.MAX_VALUE;
+                }
+                deepest = Math.max(deepest, depthOrNul(entry.getValue(), depth + 1));
+            }
+        } else if (node.isArray()) {
+            for (JsonNode element : node) {
+                deepest = Math.max(deepest, depthOrNul(element, depth + 1));
+            }
+        }
+        return deepest;
+    }
+
+    /** Builds the wire document from column texts, leaving out absent values. */
+    public static ObjectNode toDocument(ReplicatedCollection collection, String id, String[] values, boolean deleted,
+                                        com.fasterxml.jackson.databind.ObjectMapper json) {
+        ObjectNode doc = JsonNodeFactory.instance.objectNode();
+        doc.put(collection.idField().name(), id);
+        for (int i = 0; i < values.length; i++) {
+            String text = values[i];
+            if (text == null) {
+                continue;
+            }
+            Field field = collection.fields().get(i);
+            switch (field.type()) {
+                case UUID, STRING -> doc.put(field.name(), text);
+                case INTEGER -> doc.put(field.name(), Long.parseLong(text));
+                case OBJECT -> {
+                    try {
+                        doc.set(field.name(), json.readTree(text));
+                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                        throw new IllegalStateException("column " + field.column() + " holds invalid JSON", e);
+                    }
+                }
+            }
+        }
+        doc.put(DELETED, deleted);
+        return doc;
+    }
+
+    private static ApiException rowError(int row, String message) {
+        return ApiException.badRequest("row " + row + ": " + message);
+    }
+
+    private static ApiException fieldError(int row, Field field, String message) {
+        return ApiException.badRequest("row " + row + ": field '" + field.name() + "' " + message);
+    }
+}

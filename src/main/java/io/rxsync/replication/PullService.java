@@ -1,0 +1,35 @@
+package io.rxsync.replication;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.List;
+
+/** Checkpoint iteration: the next page of a user's committed changes. */
+@ApplicationScoped
+public class PullService {
+
+    private final Pool pool;
+    private final ReplicationRepository repository;
+
+    public PullService(Pool pool, ReplicationRepository repository) {
+        this.pool = pool;
+        this.repository = repository;
+    }
+
+    /** The answer to a pull, in the wire shape {@code {documents, checkpoint}}. */
+    public record Page(List<ObjectNode> documents, Checkpoint checkpoint) {
+    }
+
+    /**
+     * Returns up to {@code limit} documents strictly after {@code after}. A short page tells
+     * the client it has caught up; an empty one echoes its checkpoint.
+     */
+    public Uni<Page> pull(ReplicatedCollection collection, String userId, Checkpoint after, int limit) {
+        return repository.pullPage(pool, collection, userId, after, limit).map(docs -> {
+            Checkpoint next = docs.isEmpty() ? after : docs.get(docs.size() - 1).checkpoint();
+            return new Page(docs.stream().map(StoredDocument::document).toList(), next);
+        });
+    }
+}

@@ -1,0 +1,192 @@
+package io.rxsync.replication;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rxsync.replication.stream.ChangeSignal;
+import io.rxsync.web.ApiException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.pgclient.PgException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Push with conflict detection (PROTOCOL.md, Push), in one transaction per request: lock
+ * the touched rows, decide every row in memory, write with one batched statement per
+ * kind of write. The number of statements does not grow with the batch.
+ */
+@ApplicationScoped
+public class PushService {
+
+    private static final Set<String> RETRYABLE_SQL_STATES = Set.of("40P01", "40001");
+
+    private final Pool pool;
+    private final ReplicationRepository repository;
+    private final ChangeSignal changes;
+    private final ReplicationConfig config;
+
+    public PushService(Pool pool, ReplicationRepository repository, ChangeSignal changes, ReplicationConfig config) {
+        this.pool = pool;
+        this.repository = repository;
+        this.changes = changes;
+        this.config = config;
+    }
+
+    /** One pushed row after its checks. {@code assumed} is null when the client sent none. */
+    private record Row(int index, DocumentRules.Checked checked, JsonNode pushed, JsonNode assumed) {
+    }
+
+    private record Outcome(List<ObjectNode> conflicts, boolean wrote) {
+    }
+
+    /**
+     * Applies a push and returns the current server state of every conflicting document.
+     * Any rule broken by any row rejects the whole request before anything is written.
+     */
+    public Uni<List<ObjectNode>> push(ReplicatedCollection collection, String userId, JsonNode body) {
+        List<Row> rows = checkRows(collection, userId, body);
+        if (rows.isEmpty()) {
+            return Uni.createFrom().item(List.of());
+        }
+        return pool.withTransaction(tx -> write(tx, collection, userId, rows))
+                // Two pushes touching the same new ids can deadlock in the unique index;
+                // the loser is rolled back whole, so running it again is safe.
+                .onFailure(PushService::isRetryable).retry().atMost(3)
+                .onFailure(PushService::isMissingOwner)
+                .transform(e -> ApiException.unauthorized("the account behind this token no longer exists"))
+                .invoke(outcome -> {
+                    if (outcome.wrote()) {
+                        changes.committed(collection);
+                    }
+                })
+                .map(Outcome::conflicts);
+    }
+
+    private List<Row> checkRows(ReplicatedCollection collection, String userId, JsonNode body) {
+        if (body == null || !body.isArray()) {
+            throw ApiException.badRequest("a push body must be a JSON array of {assumedMasterState?, newDocumentState} rows");
+        }
+        if (body.size() > config.replication().maxPushRows()) {
+            throw ApiException.tooLarge("a push may carry at most " + config.replication().maxPushRows() + " rows");
+        }
+        List<Row> rows = new ArrayList<>(body.size());
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < body.size(); i++) {
+            JsonNode row = body.get(i);
+            if (!row.isObject()) {
+                throw ApiException.badRequest("row " + i + ": must be a JSON object");
+            }
+            JsonNode pushed = row.get("newDocumentState");
+            DocumentRules.Checked checked = DocumentRules.check(collection, pushed, i, userId);
+            JsonNode assumed = row.get("assumedMasterState");
+            if (assumed != null && assumed.isNull()) {
+                assumed = null;
+            }
+            if (assumed != null && !assumed.isObject()) {
+                throw ApiException.badRequest("row " + i + ": assumedMasterState must be a JSON object");
+            }
+            if (!ids.add(checked.id())) {
+                throw ApiException.badRequest("row " + i + ": id " + checked.id() + " appears twice in the batch");
+            }
+            rows.add(new Row(i, checked, pushed, assumed));
+        }
+        return rows;
+    }
+
+    private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows) {
+        List<String> ids = rows.stream().map(r -> r.checked().id()).sorted().toList();
+        return repository.lockByIds(tx, collection, ids).flatMap(stored -> {
+            Map<String, StoredDocument> current = byId(stored, userId);
+            List<ObjectNode> conflicts = new ArrayList<>();
+            List<Row> inserts = new ArrayList<>();
+            List<DocumentRules.Checked> updates = new ArrayList<>();
+            for (Row row : rows) {
+                decide(collection, row, current.get(row.checked().id()), conflicts, inserts, updates);
+            }
+            inserts.sort(Comparator.comparing(r -> r.checked().id()));
+            List<DocumentRules.Checked> toInsert = inserts.stream().map(Row::checked).toList();
+            return repository.insert(tx, collection, toInsert)
+                    .flatMap(inserted -> raceLosers(tx, collection, userId, inserts, inserted, conflicts))
+                    .flatMap(ignored -> repository.update(tx, collection, updates))
+                    .map(updated -> new Outcome(conflicts, updated > 0 || !toInsert.isEmpty()));
+        });
+    }
+
+    /** The four cases of the protocol, with re-sent rows recognised as already applied. */
+    private static void decide(ReplicatedCollection collection, Row row, StoredDocument stored,
+                               List<ObjectNode> conflicts, List<Row> inserts, List<DocumentRules.Checked> updates) {
+        if (stored == null) {
+            if (!collection.clientMayCreate()) {
+                throw ApiException.forbidden("row " + row.index() + ": clients cannot create " + collection.name());
+            }
+            inserts.add(row);
+            return;
+        }
+        if (DocumentEquality.sameClientState(collection, stored.document(), row.pushed())) {
+            return; // the server already holds this state: a retry or a parallel duplicate
+        }
+        if (row.assumed() == null || !DocumentEquality.sameClientState(collection, stored.document(), row.assumed())) {
+            conflicts.add(stored.document());
+            return;
+        }
+        Field readOnly = DocumentEquality.changedReadOnlyField(collection, stored.document(), row.pushed());
+        if (readOnly != null) {
+            throw ApiException.forbidden("row " + row.index() + ": field '" + readOnly.name() + "' is read-only");
+        }
+        if (row.checked().deleted() && !collection.clientMayDelete()) {
+            throw ApiException.forbidden("row " + row.index() + ": clients cannot delete " + collection.name());
+        }
+        updates.add(row.checked());
+    }
+
+    /**
+     * Rows another transaction inserted between our lock and our insert: now they exist,
+     * so they are decided like any existing document without an assumed state.
+     */
+    private Uni<Void> raceLosers(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> inserts,
+                                 Set<String> inserted, List<ObjectNode> conflicts) {
+        List<Row> lost = inserts.stream().filter(r -> !inserted.contains(r.checked().id())).toList();
+        if (lost.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return repository.lockByIds(tx, collection, lost.stream().map(r -> r.checked().id()).toList())
+                .invoke(stored -> {
+                    Map<String, StoredDocument> current = byId(stored, userId);
+                    for (Row row : lost) {
+                        StoredDocument doc = current.get(row.checked().id());
+                        if (!DocumentEquality.sameClientState(collection, doc.document(), row.pushed())) {
+                            conflicts.add(doc.document());
+                        }
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    /** Indexes locked rows by id, refusing the whole push if any belongs to someone else. */
+    private static Map<String, StoredDocument> byId(List<StoredDocument> stored, String userId) {
+        Map<String, StoredDocument> byId = new HashMap<>();
+        for (StoredDocument doc : stored) {
+            if (!doc.ownerId().equals(userId)) {
+                // Say no more than that: the conflict answer must never reveal the document.
+                throw ApiException.forbidden("document " + doc.id() + " belongs to another user");
+            }
+            byId.put(doc.id(), doc);
+        }
+        return byId;
+    }
+
+    private static boolean isRetryable(Throwable e) {
+        return e instanceof PgException pg && RETRYABLE_SQL_STATES.contains(pg.getSqlState());
+    }
+
+    private static boolean isMissingOwner(Throwable e) {
+        return e instanceof PgException pg && "23503".equals(pg.getSqlState());
+    }
+}

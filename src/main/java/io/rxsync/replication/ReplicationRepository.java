@@ -1,0 +1,136 @@
+package io.rxsync.replication;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every statement of the replication protocol, for any collection. Callers pass the
+ * {@link SqlClient} to run on: the pool for single statements, a transaction's
+ * connection for push.
+ */
+@ApplicationScoped
+public class ReplicationRepository {
+
+    private final ObjectMapper json;
+    private final Map<String, CollectionSql> sqlByCollection = new ConcurrentHashMap<>();
+
+    public ReplicationRepository(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** One page of a user's documents after the checkpoint, oldest change first. */
+    public Uni<List<StoredDocument>> pullPage(SqlClient db, ReplicatedCollection c, String ownerId,
+                                              Checkpoint after, int limit) {
+        return db.preparedQuery(sql(c).pullPage)
+                .execute(Tuple.of(ownerId, Long.toString(after.xid()), after.sqlId(c.idField()), limit))
+                .map(rows -> documents(c, rows));
+    }
+
+    /** The next window of committed changes of all users, for the change pump. */
+    public Uni<List<StoredDocument>> changesAfter(SqlClient db, ReplicatedCollection c, long xid, String id, int limit) {
+        return db.preparedQuery(sql(c).pumpWindow)
+                .execute(Tuple.of(Long.toString(xid), id, limit))
+                .map(rows -> documents(c, rows));
+    }
+
+    /**
+     * The oldest transaction id still running: every change below it has committed (or
+     * rolled back) and can be read; nothing can commit below it any more.
+     */
+    public Uni<Long> watermark(SqlClient db) {
+        return db.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").execute()
+                .map(rows -> Long.parseLong(rows.iterator().next().getString(0)));
+    }
+
+    /** Locks the documents with these ids (whoever owns them) until the transaction ends. */
+    public Uni<List<StoredDocument>> lockByIds(SqlClient db, ReplicatedCollection c, List<String> ids) {
+        return db.preparedQuery(sql(c).lockByIds)
+                .execute(Tuple.of(ids.toArray(String[]::new)))
+                .map(rows -> documents(c, rows));
+    }
+
+    /**
+     * Inserts new documents in one statement. A row another transaction inserted first is
+     * skipped; the returned set holds the ids that were inserted here.
+     */
+    public Uni<Set<String>> insert(SqlClient db, ReplicatedCollection c, List<DocumentRules.Checked> docs) {
+        if (docs.isEmpty()) {
+            return Uni.createFrom().item(Set.of());
+        }
+        return db.preparedQuery(sql(c).insert).execute(columns(c, docs)).map(rows -> {
+            Set<String> inserted = new HashSet<>();
+            for (Row row : rows) {
+                inserted.add(row.getString(0));
+            }
+            return inserted;
+        });
+    }
+
+    /** Overwrites the client-writable fields of existing documents in one statement. */
+    public Uni<Integer> update(SqlClient db, ReplicatedCollection c, List<DocumentRules.Checked> docs) {
+        if (docs.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        return db.preparedQuery(sql(c).update).execute(columns(c, docs)).map(RowSet::rowCount);
+    }
+
+    /** One text array per column: the shape of the unnest() in the batched statements. */
+    private static Tuple columns(ReplicatedCollection c, List<DocumentRules.Checked> docs) {
+        int n = c.fields().size();
+        String[] ids = new String[docs.size()];
+        String[][] values = new String[n][docs.size()];
+        String[] deleted = new String[docs.size()];
+        for (int row = 0; row < docs.size(); row++) {
+            DocumentRules.Checked doc = docs.get(row);
+            ids[row] = doc.id();
+            for (int col = 0; col < n; col++) {
+                values[col][row] = doc.values()[col];
+            }
+            deleted[row] = Boolean.toString(doc.deleted());
+        }
+        List<Object> params = new ArrayList<>(n + 2);
+        params.add(ids);
+        for (String[] column : values) {
+            params.add(column);
+        }
+        params.add(deleted);
+        return Tuple.from(params);
+    }
+
+    private List<StoredDocument> documents(ReplicatedCollection c, RowSet<Row> rows) {
+        List<StoredDocument> docs = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            docs.add(document(c, row));
+        }
+        return docs;
+    }
+
+    /** Maps a row of the shared select list: id, the fields, deleted, change_xid, owner. */
+    private StoredDocument document(ReplicatedCollection c, Row row) {
+        int n = c.fields().size();
+        String id = row.getString(0);
+        String[] values = new String[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = row.getString(i + 1);
+        }
+        boolean deleted = row.getBoolean(n + 1);
+        long xid = Long.parseLong(row.getString(n + 2));
+        String owner = row.getString(n + 3);
+        return new StoredDocument(id, owner, xid, DocumentRules.toDocument(c, id, values, deleted, json));
+    }
+
+    private CollectionSql sql(ReplicatedCollection c) {
+        return sqlByCollection.computeIfAbsent(c.name(), name -> new CollectionSql(c));
+    }
+}

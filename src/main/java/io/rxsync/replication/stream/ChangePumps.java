@@ -1,0 +1,71 @@
+package io.rxsync.replication.stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.rxsync.replication.CollectionRegistry;
+import io.rxsync.replication.ReplicatedCollection;
+import io.rxsync.replication.ReplicationConfig;
+import io.rxsync.replication.ReplicationRepository;
+import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Collection;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * One {@link ChangePump} per collection on this instance, driven by a short timer (the
+ * backbone: nothing depends on a signal arriving) and woken early by {@link ChangeSignal}.
+ */
+@ApplicationScoped
+public class ChangePumps {
+
+    private final Map<String, ChangePump> byCollection;
+    private final Vertx vertx;
+    private final ReplicationConfig config;
+    private long timerId = -1;
+
+    public ChangePumps(CollectionRegistry registry, ReplicationRepository repository, Pool pool, ObjectMapper json,
+                       Vertx vertx, ReplicationConfig config) {
+        this.vertx = vertx;
+        this.config = config;
+        int window = config.stream().windowSize();
+        this.byCollection = registry.all().stream().collect(Collectors.toUnmodifiableMap(
+                ReplicatedCollection::name, c -> new ChangePump(c, repository, pool, json, window)));
+    }
+
+    void start(@Observes StartupEvent event) {
+        timerId = vertx.setPeriodic(config.stream().pollInterval().toMillis(), id -> wakeAll());
+        wakeAll();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+        }
+        byCollection.values().forEach(ChangePump::closeAll);
+    }
+
+    public ChangePump of(ReplicatedCollection collection) {
+        return byCollection.get(collection.name());
+    }
+
+    public Collection<ChangePump> all() {
+        return byCollection.values();
+    }
+
+    /** Wakes the pump of a collection by name; unknown names (from other deployments) are ignored. */
+    public void wake(String collection) {
+        ChangePump pump = byCollection.get(collection);
+        if (pump != null) {
+            pump.wake();
+        }
+    }
+
+    private void wakeAll() {
+        byCollection.values().forEach(ChangePump::wake);
+    }
+}

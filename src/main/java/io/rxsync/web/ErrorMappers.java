@@ -1,0 +1,67 @@
+package io.rxsync.web;
+
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * Maps every failure to the protocol's JSON error body. Messages written for clients pass
+ * through; anything unexpected is logged and answered with a generic 500, so no class
+ * name or SQL ever reaches a client.
+ */
+public class ErrorMappers {
+
+    private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+    @ServerExceptionMapper
+    public Response api(ApiException e) {
+        return respond(e.status(), e.getMessage());
+    }
+
+    @ServerExceptionMapper({AuthenticationFailedException.class, UnauthorizedException.class})
+    public Response unauthorized(RuntimeException e) {
+        return respond(401, "missing, invalid or expired credentials");
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return respond(403, "forbidden");
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        String message = switch (status) {
+            case 404 -> "no such route";
+            case 405 -> "method not allowed";
+            case 406 -> "not acceptable: this route answers application/json";
+            case 413 -> "request body too large";
+            case 415 -> "unsupported content type: send application/json";
+            default -> status >= 500 ? "internal error" : "bad request";
+        };
+        return respond(status, message);
+    }
+
+    @ServerExceptionMapper
+    public Response malformedJson(com.fasterxml.jackson.core.JsonProcessingException e) {
+        return respond(400, "malformed JSON body");
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Throwable e) {
+        LOG.error("unexpected failure", e);
+        return respond(500, "internal error");
+    }
+
+    public static Response respond(int status, String message) {
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(ApiError.of(status, message))
+                .build();
+    }
+}
