@@ -38,7 +38,13 @@ public class BearerAuthenticator {
         if (subject == null || !isUuid(subject)) {
             throw ApiException.unauthorized("token has no valid subject");
         }
-        return new Caller(subject, Instant.ofEpochSecond(token.getExpirationTime()));
+        // SmallRye allows a clock skew past `exp`; a token past its own expiry is refused here,
+        // so that a stream opened with it could not outlive it.
+        Instant expiresAt = Instant.ofEpochSecond(token.getExpirationTime());
+        if (!expiresAt.isAfter(Instant.now())) {
+            throw ApiException.unauthorized("invalid or expired token");
+        }
+        return new Caller(subject, expiresAt);
     }
 
     private static boolean isUuid(String value) {

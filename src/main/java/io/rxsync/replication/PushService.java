@@ -129,16 +129,19 @@ public class PushService {
             inserts.add(row);
             return;
         }
+        Field readOnly = DocumentEquality.changedReadOnlyField(collection, stored.document(), row.pushed());
+        if (readOnly != null && row.assumed() != null
+                && DocumentEquality.changedReadOnlyField(collection, stored.document(), row.assumed()) == null) {
+            // The client knew the current value and changed it on purpose (a stale value is not refused:
+            // the client simply has not pulled the new one yet).
+            throw ApiException.forbidden("row " + row.index() + ": field '" + readOnly.name() + "' is read-only");
+        }
         if (DocumentEquality.sameClientState(collection, stored.document(), row.pushed())) {
             return; // the server already holds this state: a retry or a parallel duplicate
         }
         if (row.assumed() == null || !DocumentEquality.sameClientState(collection, stored.document(), row.assumed())) {
             conflicts.add(stored.document());
             return;
-        }
-        Field readOnly = DocumentEquality.changedReadOnlyField(collection, stored.document(), row.pushed());
-        if (readOnly != null) {
-            throw ApiException.forbidden("row " + row.index() + ": field '" + readOnly.name() + "' is read-only");
         }
         if (row.checked().deleted() && !collection.clientMayDelete()) {
             throw ApiException.forbidden("row " + row.index() + ": clients cannot delete " + collection.name());

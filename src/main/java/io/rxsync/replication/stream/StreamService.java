@@ -34,7 +34,7 @@ public class StreamService {
         Multi<StreamEvent> pings = Multi.createFrom().ticks().every(heartbeat).map(tick -> StreamEvent.PING);
         Duration untilExpiry = Duration.between(Instant.now(), caller.expiresAt());
         Multi<StreamEvent> expiry = Uni.createFrom().item(StreamEvent.END)
-                .onItem().delayIt().by(untilExpiry.isNegative() ? Duration.ZERO : untilExpiry)
+                .onItem().delayIt().by(untilExpiry.isNegative() || untilExpiry.isZero() ? Duration.ofMillis(1) : untilExpiry)
                 .toMulti();
         return Multi.createBy().merging().streams(frames, pings, expiry)
                 .select().first(event -> event.kind() != StreamEvent.Kind.END);

@@ -1,0 +1,179 @@
+package io.rxsync.replication;
+
+import static io.rxsync.support.Api.ORDERS;
+import static io.rxsync.support.Api.order;
+import static io.rxsync.support.Api.pull;
+import static io.rxsync.support.Api.pullOk;
+import static io.rxsync.support.Api.pushOk;
+import static io.rxsync.support.Api.register;
+import static io.rxsync.support.Api.row;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.rxsync.support.Api.Page;
+import io.rxsync.support.Api.TestUser;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Pull by checkpoint against the real database, including out-of-order commits. */
+@QuarkusTest
+class PullResourceTest {
+
+    @Inject
+    Pool pool;
+
+    @Test
+    void pagesThroughEveryDocumentInCheckpointOrderWithFullPagesUntilTheEnd() {
+        TestUser user = register();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            rows.add(row(null, order(user, "pending", i)));
+        }
+        pushOk(user, rows.subList(0, 10));
+        pushOk(user, rows.subList(10, 25));
+
+        Set<Object> seen = new HashSet<>();
+        Page page = pullOk(user, 0, "", 10);
+        List<Integer> sizes = new ArrayList<>();
+        while (true) {
+            sizes.add(page.documents().size());
+            seen.addAll(page.ids());
+            if (page.documents().size() < 10) {
+                break;
+            }
+            page = pullOk(user, page.lwt(), page.id(), 10);
+        }
+        assertEquals(List.of(10, 10, 5), sizes, "exactly min(limit, available) per page");
+        assertEquals(25, seen.size());
+        Page end = pullOk(user, page.lwt(), page.id(), 10);
+        assertEquals(List.of(), end.documents());
+        assertEquals(page.checkpoint(), end.checkpoint(), "an empty page echoes the checkpoint");
+    }
+
+    @Test
+    void aCheckpointNeverPassesATransactionThatHasNotCommitted() {
+        TestUser user = register();
+        String slowId = UUID.randomUUID().toString();
+        SqlConnection slow = pool.getConnection().await().indefinitely();
+        try {
+            // A writer that started first and commits last.
+            slow.query("BEGIN").execute().await().indefinitely();
+            slow.preparedQuery("INSERT INTO orders (id, user_id, status, total_cents, currency) "
+                            + "VALUES ($1::text::uuid, $2::text::uuid, 'pending', 1, 'EUR')")
+                    .execute(Tuple.of(slowId, user.id())).await().indefinitely();
+
+            Map<String, Object> fast = order(user, "paid", 2);
+            pushOk(user, List.of(row(null, fast)));
+
+            Page during = pullOk(user, 0, "", 100);
+            assertFalse(during.ids().contains(slowId), "the uncommitted write is invisible");
+            assertFalse(during.ids().contains(fast.get("id")),
+                    "a later commit is held back while an earlier writer is open: returning it would move "
+                            + "the checkpoint past the open one");
+
+            slow.query("COMMIT").execute().await().indefinitely();
+
+            Page after = pullOk(user, during.lwt(), during.id(), 100);
+            assertEquals(Set.of(slowId, fast.get("id")), new HashSet<>(after.ids()), "nothing is skipped");
+        } finally {
+            slow.close().await().indefinitely();
+        }
+    }
+
+    @Test
+    void aDeleteRunInSqlArrivesAsATombstone() {
+        TestUser user = register();
+        Map<String, Object> doc = order(user, "pending", 5);
+        pushOk(user, List.of(row(null, doc)));
+        Page first = pullOk(user, 0, "", 10);
+
+        pool.preparedQuery("DELETE FROM orders WHERE id = $1::text::uuid").execute(Tuple.of(doc.get("id")))
+                .await().indefinitely();
+
+        Page next = pullOk(user, first.lwt(), first.id(), 10);
+        assertEquals(1, next.documents().size());
+        assertEquals(true, next.documents().get(0).get("_deleted"));
+        assertEquals(doc.get("id"), next.documents().get(0).get("id"));
+    }
+
+    @Test
+    void anUpdateRunInSqlReplicatesToo() {
+        TestUser user = register();
+        Map<String, Object> doc = order(user, "pending", 5);
+        pushOk(user, List.of(row(null, doc)));
+        Page first = pullOk(user, 0, "", 10);
+
+        pool.preparedQuery("UPDATE orders SET status = 'shipped' WHERE id = $1::text::uuid")
+                .execute(Tuple.of(doc.get("id"))).await().indefinitely();
+
+        Page next = pullOk(user, first.lwt(), first.id(), 10);
+        assertEquals("shipped", next.documents().get(0).get("status"));
+    }
+
+    @Test
+    void aFractionalLwtMeansAfterThatWholeTransaction() {
+        TestUser user = register();
+        pushOk(user, List.of(row(null, order(user, "pending", 1))));
+        pushOk(user, List.of(row(null, order(user, "pending", 2))));
+        Page all = pullOk(user, 0, "", 10);
+        Page firstOnly = pullOk(user, 0, "", 1);
+        long firstXid = ((Number) firstOnly.lwt()).longValue();
+
+        Page afterFraction = pullOk(user, firstXid + 0.5, "", 10);
+
+        assertEquals(all.ids().subList(1, 2), afterFraction.ids());
+    }
+
+    @Test
+    void badCheckpointsAndLimitsAreClearErrors() {
+        TestUser user = register();
+        for (String lwt : List.of("abc", "-1", "NaN", "1e400")) {
+            pull(user, ORDERS, lwt, "", 10).then().statusCode(400).body("error", equalTo(true))
+                    .body("message", containsString("lwt"));
+        }
+        pull(user, ORDERS, 0, "not-a-uuid", 10).then().statusCode(400).body("message", containsString("uuid"));
+        pull(user, ORDERS, 0, "x".repeat(600), 10).then().statusCode(400);
+        for (int limit : List.of(0, -5, 100_000)) {
+            pull(user, ORDERS, 0, "", limit).then().statusCode(400).body("message", containsString("limit"));
+        }
+    }
+
+    @Test
+    void routesAnswerWithTheProtocolsStatusCodes() {
+        TestUser user = register();
+        given().get(ORDERS + "/pull?lwt=0&id=&limit=1").then().statusCode(401)
+                .body("code", equalTo(401)).body("error", equalTo(true));
+        given().header("Authorization", "Bearer not.a.jwt").get(ORDERS + "/pull?lwt=0&id=&limit=1")
+                .then().statusCode(401);
+        given().header("Authorization", user.bearer()).get("/api/v1/sync/nothing/0/pull?limit=1")
+                .then().statusCode(404).body("error", equalTo(true));
+        given().header("Authorization", user.bearer()).get("/api/v1/sync/orders/-1/pull?limit=1")
+                .then().statusCode(426).body("message", equalTo("Outdated version -1 (newest is 0)"));
+        given().get("/api/v1/sync/orders/-1/pullStream").then().statusCode(426);
+        given().get("/api/v1/sync/orders/-1").then().statusCode(426);
+    }
+
+    @Test
+    void theListingCarriesEachCollectionsRxdbSchema() {
+        var listing = given().get("/api/v1/sync").then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of("orders", "users"), listing.getList("name"));
+        assertEquals("id", listing.getString("find { it.name == 'orders' }.schema.primaryKey"));
+        assertEquals(36, listing.getInt("find { it.name == 'orders' }.schema.properties.id.maxLength"));
+        assertTrue(listing.getList("find { it.name == 'orders' }.schema.required").contains("status"));
+        assertFalse(listing.getMap("find { it.name == 'users' }.schema.properties").containsKey("hashedPassword"));
+    }
+}

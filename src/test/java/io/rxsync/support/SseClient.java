@@ -1,0 +1,70 @@
+package io.rxsync.support;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A minimal SSE reader for tests: every {@code data:} line lands in {@link #frames},
+ * every comment in {@link #comments}; {@link #closed} completes when the server ends
+ * the stream.
+ */
+public final class SseClient implements AutoCloseable {
+
+    public final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    public final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
+    public final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** Every line that was neither data nor a comment (an SSE `event:` name, say). */
+    public final BlockingQueue<String> otherLines = new LinkedBlockingQueue<>();
+    public final int status;
+    private final Thread reader;
+    private final HttpResponse<java.io.InputStream> response;
+
+    public SseClient(String url, String bearer) throws Exception {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+                .header("Authorization", bearer).header("Accept", "text/event-stream").GET().build();
+        response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        status = response.statusCode();
+        reader = new Thread(this::read, "sse-test-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    private void read() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("data:")) {
+                    frames.add(line.substring(5).strip());
+                } else if (line.startsWith(":")) {
+                    comments.add(line.substring(1).strip());
+                } else if (!line.isEmpty()) {
+                    otherLines.add(line);
+                }
+            }
+        } catch (Exception ignored) {
+            // closed by the test
+        } finally {
+            closed.complete(null);
+        }
+    }
+
+    public String nextFrame(Duration timeout) throws InterruptedException {
+        return frames.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() throws Exception {
+        response.body().close();
+    }
+}
