@@ -38,6 +38,7 @@ public class ChangeSignal {
     private final Map<String, AtomicInteger> notifyState = new ConcurrentHashMap<>();
     private PgSubscriber subscriber;
     private volatile boolean listening;
+    private volatile boolean stopping;
 
     public ChangeSignal(ChangePumps pumps, Pool pool, Vertx vertx,
                         @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
@@ -81,7 +82,7 @@ public class ChangeSignal {
 
     void start(@Observes StartupEvent event) {
         subscriber = PgSubscriber.subscriber(vertx, listenOptions)
-                // keep trying for as long as the application runs, once a second
+                // after a lost connection: try again every second for as long as we run
                 .reconnectPolicy(retries -> 1000L);
         subscriber.channel(CHANNEL)
                 .handler(pumps::wake)
@@ -90,16 +91,29 @@ public class ChangeSignal {
                     LOG.debug("listening for change signals");
                     // Changes may have happened while we were not listening.
                     pumps.all().forEach(ChangePump::wake);
+                })
+                .endHandler(() -> {
+                    if (!stopping) {
+                        listening = false;
+                        LOG.warn("change-signal listener lost; reconnecting (the pumps' timer covers the gap)");
+                    }
                 });
-        subscriber.closeHandler(() -> {
-            listening = false;
-            LOG.warn("change-signal listener disconnected; reconnecting (the timer covers the gap)");
-        });
+        connect();
+    }
+
+    /** The first connection is retried too: the database may come up after the service. */
+    private void connect() {
         subscriber.connect().subscribe().with(ok -> {
-        }, failure -> LOG.warnf("change-signal listener could not connect yet: %s", failure.getMessage()));
+        }, failure -> {
+            LOG.warnf("change-signal listener cannot connect (%s); retrying", failure.getMessage());
+            if (!stopping) {
+                vertx.setTimer(1000, id -> connect());
+            }
+        });
     }
 
     void stop(@Observes ShutdownEvent event) {
+        stopping = true;
         if (subscriber != null) {
             subscriber.close().subscribe().with(ok -> {
             }, failure -> {
