@@ -299,6 +299,7 @@ export async function startEnv({ name, instances = 1 }) {
         pool: sqlPool(database),
         get base() { return servers[0].base; },
         async close() {
+            activeEnvs.delete(env);
             await Promise.allSettled(servers.map((s) => s.stop()));
             await env.pool.end().catch(() => {});
         },
@@ -307,6 +308,7 @@ export async function startEnv({ name, instances = 1 }) {
                 + s.logTail(lines)).join('\n');
         },
     };
+    activeEnvs.add(env);
     try {
         // start them one after the other: the first one migrates the database
         for (let i = 0; i < instances; i++) {
@@ -322,15 +324,16 @@ export async function startEnv({ name, instances = 1 }) {
 }
 
 /**
- * Runs a test body; when it fails, echoes the tail of the server logs before rethrowing,
+ * Runs a test body; when it fails, echoes the tail of the running servers' logs before rethrowing,
  * so CI output shows what the server did.
  */
-export function withLogs(env, fn) {
+const activeEnvs = new Set();
+export function withLogs(fn) {
     return async (t) => {
         try {
             await fn(t);
         } catch (e) {
-            const tails = env ? env.logTails() : '';
+            const tails = [...activeEnvs].map((env) => env.logTails()).join('\n');
             console.error(`\n[e2e] test failed: ${e && e.message}\n${tails}\n`);
             throw e;
         }

@@ -1,0 +1,326 @@
+// Client-kind independent part of the RxDB test clients. It imports nothing from RxDB
+// itself: each clients-vNN/ folder passes in its own rxdb, rxdb-server and eventsource
+// modules (they must resolve from that folder's node_modules), see clients-v15/index.mjs
+// and clients-v17/index.mjs.
+//
+// A client is one RxDB database with memory storage (multiInstance: false) holding one
+// collection whose schema is taken from the server's listing, plus one replication of it
+// with the server. The replication can be stopped (cancelled, EventSource closed: the
+// client is "offline") and started again with the same replicationIdentifier, so that it
+// goes on from its stored checkpoint and assumed master states.
+
+let dbCounter = 0;
+
+/** Strips RxDB's internal fields; keeps `_deleted` only when `keepDeleted`. */
+export function plainDoc(d, keepDeleted = false) {
+    const out = {};
+    for (const [k, v] of Object.entries(d)) {
+        if (k === '_rev' || k === '_meta' || k === '_attachments') continue;
+        if (k === '_deleted' && !keepDeleted) continue;
+        out[k] = v;
+    }
+    if (keepDeleted) out._deleted = !!d._deleted;
+    return out;
+}
+
+/** The custom merge used by the offline-conflict scenario: the server's document, with
+ * both notes kept. */
+export function mergeOrders(realMasterState, forkState) {
+    const notes = [realMasterState.note, forkState.note].filter((n) => n);
+    const merged = { ...plainDoc(realMasterState, true) };
+    if (notes.length) merged.note = notes.join(' | ');
+    return merged;
+}
+
+/**
+ * deps: {
+ *   version: 15 | 17,
+ *   createRxDatabase, getRxStorageMemory, replicateRxCollection, deepEqual, Subject,
+ *   replicateServer?   (official rxdb-server client, v15 only),
+ *   EventSource, eventSourceMajor: 2 | 5,
+ *   defaultConflictHandler (v17 object form; v15 function form)
+ * }
+ */
+export function makeClientFactory(deps) {
+    const kinds = deps.replicateServer ? ['official', 'plain'] : ['plain'];
+
+    function conflictHandlerFor(mode, stats) {
+        const resolveWith = mode === 'merge'
+            ? (i) => mergeOrders(i.realMasterState, i.newDocumentState)
+            : typeof mode === 'function' ? mode : (i) => i.realMasterState;
+        if (deps.version === 15) {
+            // v15: one async function, also used for equality checks
+            return async (i, context) => {
+                const a = plainDoc(i.newDocumentState, true);
+                const b = plainDoc(i.realMasterState, true);
+                if (deps.deepEqual(a, b)) return { isEqual: true };
+                if (context === 'replication-resolve-conflict') {
+                    stats.conflicts.push({ real: b, fork: a });
+                }
+                return { isEqual: false, documentData: resolveWith(i) };
+            };
+        }
+        // v16+: {isEqual, resolve}
+        return {
+            isEqual: (a, b, ctx) => deps.defaultConflictHandler.isEqual(a, b, ctx),
+            resolve: async (i) => {
+                stats.conflicts.push({
+                    real: plainDoc(i.realMasterState, true),
+                    fork: plainDoc(i.newDocumentState, true),
+                });
+                return resolveWith(i);
+            },
+        };
+    }
+
+    function openEventSource(url, token) {
+        if (deps.eventSourceMajor === 2) {
+            return new deps.EventSource(url, { headers: { Authorization: `Bearer ${token}` } });
+        }
+        return new deps.EventSource(url, {
+            fetch: (input, init) => {
+                const headers = new Headers(init && init.headers);
+                headers.set('Authorization', `Bearer ${token}`);
+                return fetch(input, { ...init, headers });
+            },
+        });
+    }
+
+    /**
+     * opts: {kind: 'official'|'plain', base, token, schema, collection = 'orders',
+     *        conflict = 'default'|'merge'|fn, pullBatchSize, pushBatchSize,
+     *        retryTime = 1000, label}
+     */
+    async function createClient(opts) {
+        const kind = opts.kind;
+        if (!kinds.includes(kind)) throw new Error(`rxdb ${deps.version}: no client kind ${kind}`);
+        const collectionName = opts.collection || 'orders';
+        const label = opts.label || 'client';
+        const stats = {
+            pulls: [], // {checkpoint, batchSize, returned, nextCheckpoint, at}
+            pushes: [], // {rows, conflicts, at}
+            streamEvents: 0,
+            resyncs: 0,
+            conflicts: [],
+            starts: 0,
+        };
+        const errors = [];
+        const db = await deps.createRxDatabase({
+            name: `e2e${deps.version}${label.replace(/[^a-z0-9]/gi, '').toLowerCase()}${++dbCounter}${process.pid}`,
+            storage: deps.getRxStorageMemory(),
+            multiInstance: false,
+            eventReduce: true,
+        });
+        const cols = await db.addCollections({
+            [collectionName]: {
+                schema: structuredClone(opts.schema),
+                conflictHandler: conflictHandlerFor(opts.conflict || 'default', stats),
+            },
+        });
+        const col = cols[collectionName];
+        const url = `${opts.base}/api/v1/sync/${collectionName}/0`;
+        const replicationIdentifier = `rxsync:${url}`;
+        const retryTime = opts.retryTime ?? 1000;
+        let token = opts.token;
+
+        let rep = null;
+        let es = null;
+        let errSub = null;
+
+        function instrument(r) {
+            const pull = r.pull;
+            const push = r.push;
+            if (pull) {
+                const orig = pull.handler;
+                pull.handler = async (checkpoint, batchSize) => {
+                    const entry = { checkpoint, batchSize, at: Date.now() };
+                    stats.pulls.push(entry);
+                    const res = await orig(checkpoint, batchSize);
+                    entry.returned = res.documents.length;
+                    entry.nextCheckpoint = res.checkpoint;
+                    return res;
+                };
+            }
+            if (push) {
+                const orig = push.handler;
+                push.handler = async (rows) => {
+                    const entry = { rows: rows.length, at: Date.now() };
+                    stats.pushes.push(entry);
+                    const res = await orig(rows);
+                    entry.conflicts = Array.isArray(res) ? res.length : res;
+                    return res;
+                };
+            }
+        }
+
+        function buildPlain() {
+            const stream$ = new deps.Subject();
+            const headers = () => ({
+                Accept: 'application/json',
+                'Content-Type': 'application/json',
+                Authorization: `Bearer ${token}`,
+            });
+            const r = deps.replicateRxCollection({
+                collection: col,
+                replicationIdentifier,
+                live: true,
+                retryTime,
+                autoStart: false,
+                waitForLeadership: false,
+                deletedField: '_deleted',
+                pull: {
+                    batchSize: opts.pullBatchSize ?? 100,
+                    async handler(checkpoint, batchSize) {
+                        const lwt = checkpoint ? checkpoint.lwt : 0;
+                        const id = checkpoint ? checkpoint.id : '';
+                        const res = await fetch(`${url}/pull?lwt=${lwt}&id=${encodeURIComponent(id)}`
+                            + `&limit=${batchSize}`, { headers: headers() });
+                        if (!res.ok) {
+                            throw new Error(`pull ${res.status}: ${await res.text()}`);
+                        }
+                        const data = await res.json();
+                        return { documents: data.documents, checkpoint: data.checkpoint };
+                    },
+                    stream$: stream$.asObservable(),
+                },
+                push: {
+                    batchSize: opts.pushBatchSize ?? 100,
+                    async handler(rows) {
+                        const res = await fetch(`${url}/push`, {
+                            method: 'POST', headers: headers(), body: JSON.stringify(rows),
+                        });
+                        if (!res.ok) {
+                            throw new Error(`push ${res.status}: ${await res.text()}`);
+                        }
+                        return res.json();
+                    },
+                },
+            });
+            const open = () => {
+                const source = openEventSource(`${url}/pullStream`, token);
+                source.onopen = () => { stats.resyncs++; stream$.next('RESYNC'); };
+                source.onerror = () => { stats.resyncs++; stream$.next('RESYNC'); };
+                source.onmessage = (ev) => {
+                    stats.streamEvents++;
+                    const data = JSON.parse(ev.data);
+                    stream$.next({ documents: data.documents, checkpoint: data.checkpoint });
+                };
+                es = source;
+            };
+            return { r, open };
+        }
+
+        // The official client wires its own onmessage/onopen (eventsource 2 drops other
+        // listeners when they are set), so a subclass wraps those setters to count.
+        function countingEventSource() {
+            const Base = deps.EventSource;
+            return class CountingEventSource extends Base {
+                constructor(...args) {
+                    super(...args);
+                    es = this;
+                }
+
+                get onmessage() { return this._countedOnMessage; }
+
+                set onmessage(fn) {
+                    this._countedOnMessage = fn;
+                    super.onmessage = (ev) => { stats.streamEvents++; return fn(ev); };
+                }
+
+                get onopen() { return this._countedOnOpen; }
+
+                set onopen(fn) {
+                    this._countedOnOpen = fn;
+                    super.onopen = (ev) => { stats.resyncs++; return fn(ev); };
+                }
+            };
+        }
+
+        function buildOfficial() {
+            const r = deps.replicateServer({
+                collection: col,
+                replicationIdentifier,
+                url,
+                headers: { Authorization: `Bearer ${token}` },
+                live: true,
+                retryTime,
+                autoStart: false,
+                waitForLeadership: false,
+                pull: { batchSize: opts.pullBatchSize ?? 100 },
+                push: { batchSize: opts.pushBatchSize ?? 100 },
+                eventSource: countingEventSource(),
+            });
+            return { r, open: () => {} };
+        }
+
+        const client = {
+            kind: `${kind}-v${deps.version}`,
+            label,
+            db,
+            col,
+            stats,
+            errors,
+            get rep() { return rep; },
+            get es() { return es; },
+
+            /** Starts (or restarts) replicating from the stored checkpoint. */
+            async start() {
+                if (rep && !rep.isStopped()) return;
+                const { r, open } = kind === 'official' ? buildOfficial() : buildPlain();
+                instrument(r);
+                errSub = r.error$.subscribe((e) => {
+                    errors.push(e);
+                    if (process.env.RXSYNC_E2E_DEBUG) console.error(`[${label}] error$`, e);
+                });
+                rep = r;
+                stats.starts++;
+                open();
+                await r.start();
+            },
+
+            /** Goes offline: cancels the replication and closes the stream. */
+            async stop() {
+                if (es) { es.close(); es = null; }
+                if (rep && !rep.isStopped()) await rep.cancel();
+                if (errSub) { errSub.unsubscribe(); errSub = null; }
+            },
+
+            setToken(t) {
+                token = t;
+                if (rep && rep.setHeaders) rep.setHeaders({ Authorization: `Bearer ${t}` });
+            },
+
+            async awaitInSync() {
+                return rep.awaitInSync();
+            },
+
+            /** The non-deleted documents, as plain objects without `_deleted`, by id. */
+            async docs() {
+                const found = await col.find().exec();
+                return found.map((d) => plainDoc(d.toJSON(true))).sort(byId);
+            },
+
+            async doc(id) {
+                const d = await col.findOne(id).exec();
+                return d ? plainDoc(d.toJSON(true)) : null;
+            },
+
+            /** Storage-level state of the given ids, tombstones included (with `_deleted`). */
+            async stored(ids) {
+                const found = await col.storageInstance.findDocumentsById(ids, true);
+                const list = Array.isArray(found) ? found : Object.values(found);
+                return list.map((d) => plainDoc(d, true)).sort(byId);
+            },
+
+            async close() {
+                await client.stop().catch(() => {});
+                await db.remove().catch(() => db.close?.());
+            },
+        };
+        return client;
+    }
+
+    return { createClient, kinds, version: deps.version };
+}
+
+const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
