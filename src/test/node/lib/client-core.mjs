@@ -126,6 +126,8 @@ export function makeClientFactory(deps) {
         let rep = null;
         let es = null;
         let errSub = null;
+        let paused = false;
+        let openStream = () => {};
 
         function instrument(r) {
             const pull = r.pull;
@@ -262,9 +264,19 @@ export function makeClientFactory(deps) {
             errors,
             get rep() { return rep; },
             get es() { return es; },
+            /** RxDB 16+ replications can pause(); the official 15.x client and v15 cannot. */
+            canPause: kind === 'plain' && deps.version >= 16,
 
             /** Starts (or restarts) replicating from the stored checkpoint. */
             async start() {
+                if (rep && paused) {
+                    // resume a paused replication (v16+): reopen the stream, unpause
+                    paused = false;
+                    stats.starts++;
+                    openStream();
+                    await rep.start();
+                    return;
+                }
                 if (rep && !rep.isStopped()) return;
                 const { r, open } = kind === 'official' ? buildOfficial() : buildPlain();
                 instrument(r);
@@ -273,14 +285,27 @@ export function makeClientFactory(deps) {
                     if (process.env.RXSYNC_E2E_DEBUG) console.error(`[${label}] error$`, e);
                 });
                 rep = r;
+                openStream = open;
                 stats.starts++;
                 open();
                 await r.start();
             },
 
-            /** Goes offline: cancels the replication and closes the stream. */
-            async stop() {
+            /**
+             * Goes offline: closes the stream and cancels the replication, or with
+             * {pause: true} pauses it (RxDB 16+ only; start() resumes it).
+             */
+            async stop({ pause = false } = {}) {
                 if (es) { es.close(); es = null; }
+                if (pause) {
+                    if (!rep || typeof rep.pause !== 'function' || kind === 'official') {
+                        throw new Error(`${client.kind} cannot pause`);
+                    }
+                    await rep.pause();
+                    paused = true;
+                    return;
+                }
+                paused = false;
                 if (rep && !rep.isStopped()) await rep.cancel();
                 if (errSub) { errSub.unsubscribe(); errSub = null; }
             },
