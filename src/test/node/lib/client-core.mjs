@@ -100,6 +100,8 @@ export function makeClientFactory(deps) {
             pulls: [], // {checkpoint, batchSize, returned, nextCheckpoint, at}
             pushes: [], // {rows, conflicts, at}
             streamEvents: 0,
+            streamIds: new Set(), // ids of every document that arrived in a stream frame
+            pulledIds: new Set(), // ids of every document a pull returned
             resyncs: 0,
             conflicts: [],
             starts: 0,
@@ -129,6 +131,13 @@ export function makeClientFactory(deps) {
         let paused = false;
         let openStream = () => {};
 
+        function countFrame(raw) {
+            stats.streamEvents++;
+            const data = JSON.parse(raw);
+            for (const d of (data && data.documents) || []) stats.streamIds.add(d.id);
+            return data;
+        }
+
         function instrument(r) {
             const pull = r.pull;
             const push = r.push;
@@ -139,6 +148,7 @@ export function makeClientFactory(deps) {
                     stats.pulls.push(entry);
                     const res = await orig(checkpoint, batchSize);
                     entry.returned = res.documents.length;
+                    for (const d of res.documents) stats.pulledIds.add(d.id);
                     entry.nextCheckpoint = res.checkpoint;
                     return res;
                 };
@@ -203,8 +213,7 @@ export function makeClientFactory(deps) {
                 source.onopen = () => { stats.resyncs++; stream$.next('RESYNC'); };
                 source.onerror = () => { stats.resyncs++; stream$.next('RESYNC'); };
                 source.onmessage = (ev) => {
-                    stats.streamEvents++;
-                    const data = JSON.parse(ev.data);
+                    const data = countFrame(ev.data);
                     stream$.next({ documents: data.documents, checkpoint: data.checkpoint });
                 };
                 es = source;
@@ -226,7 +235,7 @@ export function makeClientFactory(deps) {
 
                 set onmessage(fn) {
                     this._countedOnMessage = fn;
-                    super.onmessage = (ev) => { stats.streamEvents++; return fn(ev); };
+                    super.onmessage = (ev) => { countFrame(ev.data); return fn(ev); };
                 }
 
                 get onopen() { return this._countedOnOpen; }
