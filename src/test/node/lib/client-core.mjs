@@ -211,7 +211,15 @@ export function makeClientFactory(deps) {
             const open = () => {
                 const source = openEventSource(`${url}/pullStream`, token);
                 source.onopen = () => { stats.resyncs++; stream$.next('RESYNC'); };
-                source.onerror = () => { stats.resyncs++; stream$.next('RESYNC'); };
+                source.onerror = () => {
+                    stats.resyncs++;
+                    stream$.next('RESYNC');
+                    // eventsource 5 gives up for good on some failures (e.g. a non-200
+                    // answer while the server restarts); a real app opens a new one.
+                    if (source.readyState === 2 && es === source) {
+                        setTimeout(() => { if (es === source) open(); }, retryTime);
+                    }
+                };
                 source.onmessage = (ev) => {
                     const data = countFrame(ev.data);
                     stream$.next({ documents: data.documents, checkpoint: data.checkpoint });
