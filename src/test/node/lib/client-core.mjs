@@ -105,6 +105,8 @@ export function makeClientFactory(deps) {
             resyncs: 0,
             conflicts: [],
             starts: 0,
+            unauthorized: 0, // official client: unauthorized$ emissions
+            forbidden: 0, // official client: forbidden$ emissions
         };
         const errors = [];
         const db = await deps.createRxDatabase({
@@ -301,6 +303,8 @@ export function makeClientFactory(deps) {
                     errors.push(e);
                     if (process.env.RXSYNC_E2E_DEBUG) console.error(`[${label}] error$`, e);
                 });
+                if (r.unauthorized$) r.unauthorized$.subscribe(() => { stats.unauthorized++; });
+                if (r.forbidden$) r.forbidden$.subscribe(() => { stats.forbidden++; });
                 rep = r;
                 openStream = open;
                 stats.starts++;

@@ -214,7 +214,8 @@ export const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 // ---------------------------------------------------------------------------------------
 // server processes
 export class ServerProcess {
-    constructor({ database, port, name }) {
+    constructor({ database, port, name, props = {} }) {
+        this.props = props;
         this.database = database;
         this.port = port;
         this.name = name;
@@ -238,6 +239,7 @@ export class ServerProcess {
             `-Dsmallrye.jwt.sign.key.location=file:${path.join(KEYS_DIR, 'privateKey.pem')}`,
             `-Dmp.jwt.verify.publickey.location=file:${path.join(KEYS_DIR, 'publicKey.pem')}`,
             '-Drxsync.stream.heartbeat-interval=PT2S',
+            ...Object.entries(this.props).map(([k, v]) => `-D${k}=${v}`),
             '-jar', jar,
         ];
         const proc = spawn('java', args, { stdio: ['ignore', log, log], cwd: APP_DIR });
@@ -289,7 +291,7 @@ export class ServerProcess {
  * One test file's environment: a fresh database and `instances` servers on it.
  * Call `env.close()` in an `after` hook.
  */
-export async function startEnv({ name, instances = 1 }) {
+export async function startEnv({ name, instances = 1, props = {} }) {
     const database = `rxsync_e2e_${name}`;
     await resetDatabase(database);
     const servers = [];
@@ -312,7 +314,7 @@ export async function startEnv({ name, instances = 1 }) {
     try {
         // start them one after the other: the first one migrates the database
         for (let i = 0; i < instances; i++) {
-            const s = new ServerProcess({ database, port: await freePort(), name: `${name}-${i + 1}` });
+            const s = new ServerProcess({ database, port: await freePort(), name: `${name}-${i + 1}`, props });
             servers.push(s);
             await s.start();
         }
