@@ -183,6 +183,7 @@ export async function fullPull(base, token, collection = 'orders', limit = 500) 
     const docs = new Map();
     let cp = { id: '', lwt: 0 };
     let pages = 0;
+    const pageSizes = [];
     for (;;) {
         const q = `?lwt=${cp.lwt}&id=${encodeURIComponent(cp.id)}&limit=${limit}`;
         const res = await http(base, 'GET', `/api/v1/sync/${collection}/0/pull${q}`, { token });
@@ -190,10 +191,11 @@ export async function fullPull(base, token, collection = 'orders', limit = 500) 
         for (const d of res.body.documents) docs.set(d.id, d);
         cp = res.body.checkpoint;
         pages++;
+        pageSizes.push(res.body.documents.length);
         if (res.body.documents.length < limit) break;
         if (pages > 10_000) throw new Error('full pull does not end');
     }
-    return { docs: [...docs.values()].sort(byId), checkpoint: cp, pages };
+    return { docs: [...docs.values()].sort(byId), checkpoint: cp, pages, pageSizes };
 }
 
 export async function getListing(base, token) {

@@ -96,6 +96,34 @@ describe('awkward values over HTTP', () => {
             { token: user.token }), 404, 'unknown collection');
     }));
 
+    test('a push of more rows than allowed gets 413 with a JSON error body', withLogs(async () => {
+        const rows = Array.from({ length: 1001 }, () => ({ newDocumentState: { ...newOrder(user.userId), _deleted: false } }));
+        assertError(await push(rows), 413, '1001 rows');
+        assert.deepStrictEqual(await serverOrders(env.pool, user.userId), []);
+    }));
+
+    test('a body over the size limit gets 413 with a JSON error body', withLogs(async () => {
+        const big = { ...newOrder(user.userId), metadata: { big: 'x'.repeat(5 * 1024 * 1024) }, _deleted: false };
+        assertError(await push([{ newDocumentState: big }]), 413, '5 MiB body');
+        assert.deepStrictEqual(await serverOrders(env.pool, user.userId), []);
+    }));
+
+    test('a document deleted and then re-created with the same id comes back', withLogs(async () => {
+        const o = { ...newOrder(user.userId, { note: 'phoenix' }), _deleted: false };
+        assert.deepStrictEqual((await push([{ newDocumentState: o }])).body, []);
+        assert.deepStrictEqual((await push([{ assumedMasterState: o, newDocumentState: { ...o, _deleted: true } }])).body, []);
+        const back = { ...o, note: 'risen', _deleted: false };
+        assert.deepStrictEqual((await push([{ assumedMasterState: { ...o, _deleted: true }, newDocumentState: back }])).body, []);
+        const rows = (await serverOrders(env.pool, user.userId)).filter((r) => r.id === o.id);
+        assert.deepStrictEqual(rows, [back]);
+        // server-internal fields a client might carry are never stored nor echoed
+        const p = newOrder(user.userId);
+        const res = await push([{ newDocumentState: { ...p, _rev: '1-abc', _meta: { lwt: 1 }, _attachments: {}, _deleted: false } }]);
+        assert.equal(res.status, 200, res.text);
+        const pulled = (await fullPull(env.base, user.token)).docs.find((d) => d.id === p.id);
+        assert.deepStrictEqual(pulled, { ...p, _deleted: false });
+    }));
+
     test('numbers compare by value: an assumed state with 100.0 matches a stored 100', withLogs(async () => {
         const o = newOrder(user.userId, { totalCents: 100, metadata: { n: 1.0, a: 2, b: { c: 3 } } });
         let res = await push([{ newDocumentState: { ...o, _deleted: false } }]);
