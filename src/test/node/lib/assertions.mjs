@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fullPull, serverOrders, waitFor } from './harness.mjs';
+import { fullPull, http, newOrder, openRawStream, serverOrders, sleep, waitFor } from './harness.mjs';
 
 const strip = (d) => {
     const { _deleted, ...rest } = d;
@@ -59,5 +59,62 @@ export function assertNoErrors(clients, allow = () => false) {
         const errs = c.errors.filter((e) => !allow(e));
         assert.equal(errs.length, 0, `${c.label} (${c.kind}) error$: `
             + errs.map((e) => `${e.code}: ${e.message}`).join('; ').slice(0, 2000));
+    }
+}
+
+/**
+ * A raw SSE subscriber on `streamBase` while 8 writers push 320 single-row batches
+ * through `writeBase` (plus SQL updates alongside): the frames seen after connecting must
+ * carry the final state of every document, with checkpoints that only move forward and
+ * that leave nothing behind for a pull.
+ */
+export async function assertGaplessStream({ pool, writeBase, streamBase, user }) {
+    const stream = await openRawStream(streamBase, user.token);
+    assert.equal(stream.res.status, 200, stream.text);
+    try {
+        await sleep(300);
+        const writers = Array.from({ length: 8 }, async (_, w) => {
+            for (let k = 0; k < 40; k++) {
+                const o = { ...newOrder(user.userId, { note: `w${w} k${k}`, totalCents: k }), _deleted: false };
+                const res = await http(writeBase, 'POST', '/api/v1/sync/orders/0/push',
+                    { token: user.token, body: [{ newDocumentState: o }] });
+                assert.equal(res.status, 200, res.text);
+                if (k % 10 === 9) {
+                    await pool.query('UPDATE orders SET total_cents = total_cents + 1000 WHERE id = $1', [o.id]);
+                }
+            }
+        });
+        await Promise.all(writers);
+        const final = new Map((await fullPull(writeBase, user.token)).docs.map((d) => [d.id, d]));
+        assert.equal(final.size, 320);
+        const latest = new Map();
+        const collect = () => {
+            latest.clear();
+            for (const f of stream.frames) for (const d of f.data.documents) latest.set(d.id, d);
+        };
+        await waitFor(() => {
+            collect();
+            return [...final.values()].every((d) => JSON.stringify(latest.get(d.id)) === JSON.stringify(d));
+        }, { timeout: 15_000, what: 'every final state on the stream' }).catch(() => {});
+        collect();
+        const missing = [...final.keys()].filter((id) => !latest.has(id));
+        assert.deepStrictEqual(missing, [], `${missing.length} documents never arrived on the stream`);
+        for (const [id, d] of final) assert.deepStrictEqual(latest.get(id), d, `stale state on the stream for ${id}`);
+        let prev = null;
+        for (const { data } of stream.frames) {
+            const cp = data.checkpoint;
+            assert.equal(cp.id, data.documents.at(-1).id, "a frame's checkpoint is its last document's");
+            if (prev) {
+                assert.ok(cp.lwt > prev.lwt || (cp.lwt === prev.lwt && cp.id > prev.id),
+                    `stream checkpoint went back: ${JSON.stringify(prev)} -> ${JSON.stringify(cp)}`);
+            }
+            prev = cp;
+        }
+        const rest = await http(writeBase, 'GET',
+            `/api/v1/sync/orders/0/pull?lwt=${prev.lwt}&id=${prev.id}&limit=100`, { token: user.token });
+        assert.deepStrictEqual(rest.body.documents, [], 'nothing is left after the last stream checkpoint');
+        return { frames: stream.frames.length, heartbeats: stream.comments };
+    } finally {
+        await stream.close();
     }
 }

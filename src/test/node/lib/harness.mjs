@@ -354,3 +354,51 @@ export function newOrder(userId, extra = {}) {
         ...extra,
     };
 }
+
+/**
+ * Opens a raw SSE connection to a collection's pullStream and collects its frames until
+ * `close()`. Returns {res, frames, comments, text, closed, close()}.
+ */
+export async function openRawStream(base, token, collection = 'orders') {
+    const ac = new AbortController();
+    const res = await realFetch(`${base}/api/v1/sync/${collection}/0/pullStream`, {
+        headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' }, signal: ac.signal,
+    });
+    const out = { res, frames: [], comments: 0, text: '', ended: false };
+    if (res.status !== 200) {
+        out.text = await res.text();
+        out.close = async () => {};
+        return out;
+    }
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    const done = (async () => {
+        try {
+            for (;;) {
+                const { value, done: d } = await reader.read();
+                if (d) break;
+                const s = dec.decode(value, { stream: true });
+                out.text += s;
+                buf += s;
+                let idx;
+                while ((idx = buf.search(/\r?\n\r?\n/)) >= 0) {
+                    const block = buf.slice(0, idx);
+                    buf = buf.slice(idx).replace(/^\r?\n\r?\n/, '');
+                    const data = [];
+                    for (const line of block.split(/\r?\n/)) {
+                        if (line.startsWith(':')) out.comments++;
+                        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+                    }
+                    if (data.length) out.frames.push({ at: Date.now(), data: JSON.parse(data.join('\n')) });
+                }
+            }
+        } catch (e) {
+            if (e.name !== 'AbortError') out.error = e;
+        } finally {
+            out.ended = true;
+        }
+    })();
+    out.close = async () => { ac.abort(); await done; };
+    return out;
+}

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getSchema, newOrder, registerUser, startEnv, withLogs } from '../lib/harness.mjs';
 import { createClient, KINDS } from '../lib/clients.mjs';
-import { assertNoErrors, awaitConverged, awaitDoc, awaitGone } from '../lib/assertions.mjs';
+import { assertGaplessStream, assertNoErrors, awaitConverged, awaitDoc, awaitGone } from '../lib/assertions.mjs';
 
 let env;
 const clients = [];
@@ -51,4 +51,11 @@ describe('two server instances', () => {
         test(`${kind}: A on instance 1 and B on instance 2 see each other's changes live`,
             withLogs(() => twoInstances(kind, kind)));
     }
+    test('a raw stream on instance 2 carries every change written through instance 1, in order',
+        withLogs(async () => {
+            const u = await registerUser(env.servers[0].base, 'gapless2');
+            await assertGaplessStream({
+                pool: env.pool, writeBase: env.servers[0].base, streamBase: env.servers[1].base, user: u,
+            });
+        }));
 });

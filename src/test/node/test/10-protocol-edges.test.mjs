@@ -8,7 +8,7 @@ import {
     getSchema, http, newOrder, realFetch, registerUser, sleep, startEnv, waitFor, withLogs,
 } from '../lib/harness.mjs';
 import { createClient, KINDS } from '../lib/clients.mjs';
-import { assertNoErrors, awaitConverged, awaitDoc } from '../lib/assertions.mjs';
+import { assertGaplessStream, assertNoErrors, awaitConverged, awaitDoc } from '../lib/assertions.mjs';
 
 let env;
 const clients = [];
@@ -159,6 +159,13 @@ describe('the SSE stream on the wire', () => {
         const none = await realFetch(`${env.base}/api/v1/sync/orders/0/pullStream`);
         assert.equal(none.status, 401);
         assert.equal((await none.json()).error, true);
+    }));
+});
+
+describe('stream completeness', () => {
+    test('frames seen after connecting cover every concurrent change, in checkpoint order', withLogs(async () => {
+        const u = await registerUser(env.base, 'gapless');
+        await assertGaplessStream({ pool: env.pool, writeBase: env.base, streamBase: env.base, user: u });
     }));
 });
 
