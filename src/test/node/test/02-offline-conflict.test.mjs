@@ -71,10 +71,47 @@ async function offlineConflict(kind, conflict, { pause = false } = {}) {
     assertNoErrors([A, B]);
 }
 
+async function deleteVersusUpdate(kind, deleterFirst) {
+    const user = await registerUser(env.base, 'delupd');
+    const schema = await getSchema(env.base, user.token);
+    const mk = (label) => createClient({ kind, base: env.base, token: user.token, schema, label });
+    const D = await mk('deleter');
+    const U = await mk('updater');
+    clients.push(D, U);
+    await D.start();
+    await U.start();
+    const o = newOrder(user.userId, { note: 'to fight over' });
+    await D.col.insert(o);
+    await D.awaitInSync();
+    await awaitDoc(U, o.id);
+    await U.awaitInSync();
+    await D.stop();
+    await U.stop();
+    await (await D.col.findOne(o.id).exec()).remove();
+    await (await U.col.findOne(o.id).exec()).incrementalPatch({ status: 'shipped', note: 'shipped meanwhile' });
+    const [first, second] = deleterFirst ? [D, U] : [U, D];
+    await first.start();
+    await first.awaitInSync();
+    await second.start();
+    await second.awaitInSync();
+    // default handler: the server (the first one back) wins
+    const expected = deleterFirst
+        ? { ...o, _deleted: true }
+        : { ...o, status: 'shipped', note: 'shipped meanwhile', _deleted: false };
+    await awaitConverged({ pool: env.pool, base: env.base, user, clients: [D, U] });
+    assert.deepStrictEqual(await serverOrders(env.pool, user.userId), [expected]);
+    assert.ok(second.stats.conflicts.length >= 1, 'the second one back resolved a conflict');
+    assertNoErrors([D, U]);
+}
+
 describe('offline edits of the same order conflict and converge', () => {
     for (const kind of KINDS) {
         test(`${kind}: default handler, the server wins`, withLogs(() => offlineConflict(kind, 'default')));
         test(`${kind}: custom merge handler`, withLogs(() => offlineConflict(kind, 'merge')));
+        test(`${kind}: delete vs update, the deleter back first: the tombstone wins`,
+            withLogs(() => deleteVersusUpdate(kind, true)));
+        test(`${kind}: delete vs update, the updater back first: the document survives`,
+            withLogs(() => deleteVersusUpdate(kind, false)));
         if (kind.endsWith('v17')) {
             test(`${kind}: pause()/start() instead of cancel, merge handler`,
                 withLogs(() => offlineConflict(kind, 'merge', { pause: true })));
