@@ -216,11 +216,13 @@ export function makeClientFactory(deps) {
                 source.onerror = () => {
                     stats.resyncs++;
                     stream$.next('RESYNC');
-                    // eventsource 5 gives up for good on some failures (e.g. a non-200
-                    // answer while the server restarts); a real app opens a new one.
-                    if (source.readyState === 2 && es === source) {
-                        setTimeout(() => { if (es === source) open(); }, retryTime);
-                    }
+                    // Both eventsource versions give up for good on a non-200 answer (a 401
+                    // once the token expired, a 503 while the server restarts), eventsource 2
+                    // only right after this handler; a real app then opens a new one with
+                    // its current token.
+                    setTimeout(() => {
+                        if (source.readyState === 2 && es === source) open();
+                    }, retryTime);
                 };
                 source.onmessage = (ev) => {
                     const data = countFrame(ev.data);
