@@ -85,8 +85,11 @@ export async function assertGaplessStream({ pool, writeBase, streamBase, user })
             }
         });
         await Promise.all(writers);
-        const final = new Map((await fullPull(writeBase, user.token)).docs.map((d) => [d.id, d]));
-        assert.equal(final.size, 320);
+        // (a transaction elsewhere on the cluster can hold visibility back for a moment)
+        const final = await waitFor(async () => {
+            const m = new Map((await fullPull(writeBase, user.token)).docs.map((d) => [d.id, d]));
+            return m.size === 320 ? m : null;
+        }, { timeout: 10_000, what: 'all 320 pushed documents to be pullable' });
         const latest = new Map();
         const collect = () => {
             latest.clear();

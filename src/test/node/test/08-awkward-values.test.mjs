@@ -137,7 +137,7 @@ describe('awkward values over HTTP', () => {
         res = await pushRaw(raw);
         assert.equal(res.status, 200, res.text);
         assert.deepStrictEqual(res.body, [], '100.0 vs 100 (and key order, 3.00 vs 3) must not be a conflict');
-        const [row] = await serverOrders(env.pool, user.userId);
+        const row = (await serverOrders(env.pool, user.userId)).find((r) => r.id === o.id);
         assert.equal(row.status, 'paid', 'the new state was written');
         assert.equal(row.totalCents, 100);
         // and a different value still is a conflict, answered with the server's state

@@ -4,8 +4,9 @@
 // concurrently converge.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import {
-    getSchema, http, newOrder, realFetch, registerUser, sleep, startEnv, waitFor, withLogs,
+    getSchema, http, newOrder, openRawStream, PG, realFetch, registerUser, sleep, startEnv, waitFor, withLogs,
 } from '../lib/harness.mjs';
 import { createClient, KINDS } from '../lib/clients.mjs';
 import { assertGaplessStream, assertNoErrors, awaitConverged, awaitDoc } from '../lib/assertions.mjs';
@@ -116,6 +117,32 @@ async function readStream(token, ms, onOpen) {
     }
     return { res, text, chunks };
 }
+
+describe('unrelated transactions', () => {
+    test('a transaction open in another database does not hold back replication', withLogs(async () => {
+        const u = await registerUser(env.base, 'neighbour');
+        const stream = await openRawStream(env.base, u.token);
+        const other = new pg.Client({ ...PG, database: 'postgres' });
+        await other.connect();
+        try {
+            await other.query('BEGIN');
+            await other.query('SELECT pg_current_xact_id()'); // takes a transaction id, like any write
+            const o = newOrder(u.userId, { note: 'next door is busy' });
+            await pushDocs(u.token, [o]);
+            const seen = await waitFor(async () => (await pull(u.token, { id: '', lwt: 0 })).documents.length > 0,
+                { timeout: 4000, what: 'the pushed doc to be pullable' }).catch(() => false);
+            const streamed = stream.frames.some((f) => f.data.documents.some((d) => d.id === o.id));
+            await other.query('COMMIT');
+            assert.ok(seen, 'a committed push stayed invisible to pulls while a transaction in database '
+                + '"postgres" was open (the visibility horizon is cluster-wide)');
+            assert.ok(streamed, 'the committed push was not streamed while a transaction in database "postgres" was open');
+        } finally {
+            await other.query('ROLLBACK').catch(() => {});
+            await other.end();
+            await stream.close();
+        }
+    }));
+});
 
 describe('the SSE stream on the wire', () => {
     test('headers, heartbeat comments and unnamed data frames with documents and checkpoint', withLogs(async () => {
