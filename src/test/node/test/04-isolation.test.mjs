@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-    fullPull, getSchema, http, newOrder, registerUser, serverOrders, sleep, startEnv, waitFor, withLogs,
+    fullPull, getSchema, http, newOrder, openRawStream, registerUser, serverOrders, sleep, startEnv, waitFor, withLogs,
 } from '../lib/harness.mjs';
 import { createClient, KINDS } from '../lib/clients.mjs';
 import { assertNoErrors, awaitConverged, awaitDoc } from '../lib/assertions.mjs';
@@ -113,4 +113,36 @@ describe('users are isolated from each other', () => {
     for (const kind of KINDS) {
         test(`${kind}: C never receives A's orders and cannot write them`, withLogs(() => isolation(kind)));
     }
+});
+
+describe('stream fan-out', () => {
+    test('20 users streaming at once each receive exactly their own changes', withLogs(async () => {
+        const users = await Promise.all(Array.from({ length: 20 }, (_, i) => registerUser(env.base, `fan${i}`)));
+        const streams = await Promise.all(users.map((u) => openRawStream(env.base, u.token)));
+        try {
+            for (const s of streams) assert.equal(s.res.status, 200);
+            await sleep(300);
+            const mine = new Map();
+            await Promise.all(users.map(async (u) => {
+                const docs = [0, 1, 2].map((k) => ({ ...newOrder(u.userId, { note: `${u.email} ${k}` }), _deleted: false }));
+                mine.set(u.userId, new Set(docs.map((d) => d.id)));
+                for (const d of docs) {
+                    const res = await http(env.base, 'POST', '/api/v1/sync/orders/0/push',
+                        { token: u.token, body: [{ newDocumentState: d }] });
+                    assert.equal(res.status, 200, res.text);
+                }
+            }));
+            await waitFor(() => streams.every((s, i) => {
+                const ids = new Set(s.frames.flatMap((f) => f.data.documents.map((d) => d.id)));
+                return [...mine.get(users[i].userId)].every((id) => ids.has(id));
+            }), { what: 'every stream to carry its own 3 docs' });
+            streams.forEach((s, i) => {
+                const docs = s.frames.flatMap((f) => f.data.documents);
+                const foreign = docs.filter((d) => d.userId !== users[i].userId);
+                assert.deepStrictEqual(foreign, [], `user ${i}'s stream carried other users' documents`);
+            });
+        } finally {
+            await Promise.all(streams.map((s) => s.close()));
+        }
+    }));
 });
