@@ -118,7 +118,9 @@ export function makeClientFactory(deps) {
         const cols = await db.addCollections({
             [collectionName]: {
                 schema: structuredClone(opts.schema),
-                conflictHandler: conflictHandlerFor(opts.conflict || 'default', stats),
+                // 'builtin': RxDB's own default handler, untouched (no conflict counting)
+                ...(opts.conflict === 'builtin'
+                    ? {} : { conflictHandler: conflictHandlerFor(opts.conflict || 'default', stats) }),
             },
         });
         const col = cols[collectionName];
