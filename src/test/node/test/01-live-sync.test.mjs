@@ -33,13 +33,17 @@ async function liveScenario(kindA, kindB) {
 
     // inserts, one at a time: each must reach B live
     const orders = [];
+    const latencies = [];
     for (let i = 0; i < 3; i++) {
         const o = newOrder(user.userId, { totalCents: 100 * (i + 1), note: `order ${i}` });
+        const t0 = Date.now();
         await A.col.insert(o);
         orders.push(o);
-        const got = await awaitDoc(B, o.id);
+        const got = await awaitDoc(B, o.id, () => true, { timeout: 10_000 });
+        latencies.push(Date.now() - t0);
         assert.deepStrictEqual(got, o);
     }
+    console.log(`[live ${kindA} -> ${kindB}] insert-to-visible on B: ${latencies.join(', ')} ms`);
     // one with metadata and unicode
     const rich = newOrder(user.userId, {
         currency: 'USD', totalCents: 0, note: 'ünïcødé ✓ "quoted" & <tags>',
