@@ -237,7 +237,6 @@ export class ServerProcess {
             `-Dquarkus.http.port=${this.port}`,
             `-Dquarkus.datasource.reactive.url=postgresql://${PG.host}:${PG.port}/${this.database}`,
             `-Dquarkus.datasource.jdbc.url=jdbc:postgresql://${PG.host}:${PG.port}/${this.database}`,
-            `-Dquarkus.datasource.username=${PG.user}`,
             `-Dsmallrye.jwt.sign.key.location=file:${path.join(KEYS_DIR, 'privateKey.pem')}`,
             `-Dmp.jwt.verify.publickey.location=file:${path.join(KEYS_DIR, 'publicKey.pem')}`,
             '-Drxsync.stream.heartbeat-interval=PT2S',
