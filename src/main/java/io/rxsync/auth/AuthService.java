@@ -46,7 +46,7 @@ public class AuthService {
                     user.email = email;
                     user.displayName = displayName;
                     user.hashedPassword = hash;
-                    return Panache.withTransaction(() -> users.persist(user));
+                    return Panache.withTransaction(() -> users.enterAuthScope().flatMap(ignored -> users.persist(user)));
                 })
                 .onFailure(AuthService::isUniqueViolation)
                 .transform(e -> new ApiException(409, "an account with this email already exists"))
@@ -58,7 +58,7 @@ public class AuthService {
             throw ApiException.badRequest("body must be {email, password}");
         }
         String email = request.email().strip().toLowerCase(Locale.ROOT);
-        return users.findByEmail(email)
+        return Panache.withTransaction(() -> users.enterAuthScope().flatMap(ignored -> users.findByEmail(email)))
                 .flatMap(user -> hasher.matches(request.password(), user == null ? null : user.hashedPassword)
                         .map(ok -> ok ? user : null))
                 .onItem().ifNull().failWith(() -> ApiException.unauthorized("invalid email or password"))

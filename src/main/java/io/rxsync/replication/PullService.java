@@ -27,7 +27,9 @@ public class PullService {
      * the client it has caught up; an empty one echoes its checkpoint.
      */
     public Uni<Page> pull(ReplicatedCollection collection, String userId, Checkpoint after, int limit) {
-        return repository.pullPage(pool, collection, userId, after, limit).map(docs -> {
+        return pool.withTransaction(tx -> repository.actFor(tx, userId)
+                        .flatMap(ignored -> repository.pullPage(tx, collection, userId, after, limit)))
+                .map(docs -> {
             Checkpoint next = docs.isEmpty() ? after : docs.get(docs.size() - 1).checkpoint();
             return new Page(docs.stream().map(StoredDocument::document).toList(), next);
         });

@@ -102,7 +102,7 @@ public class PushService {
 
     private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows) {
         List<String> ids = rows.stream().map(r -> r.checked().id()).sorted().toList();
-        return repository.lockByIds(tx, collection, ids).flatMap(stored -> {
+        return repository.actFor(tx, userId).flatMap(ignored -> repository.lockByIds(tx, collection, ids)).flatMap(stored -> {
             Map<String, StoredDocument> current = byId(stored, userId);
             List<ObjectNode> conflicts = new ArrayList<>();
             List<Row> inserts = new ArrayList<>();
@@ -150,8 +150,10 @@ public class PushService {
     }
 
     /**
-     * Rows another transaction inserted between our lock and our insert: now they exist,
-     * so they are decided like any existing document without an assumed state.
+     * Rows our insert skipped because the id exists: inserted by another transaction after
+     * our lock, or owned by another user (invisible to us under row-level security). The
+     * first are decided like any existing document without an assumed state; the second
+     * refuse the push.
      */
     private Uni<Void> raceLosers(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> inserts,
                                  Set<String> inserted, List<ObjectNode> conflicts) {
@@ -164,6 +166,10 @@ public class PushService {
                     Map<String, StoredDocument> current = byId(stored, userId);
                     for (Row row : lost) {
                         StoredDocument doc = current.get(row.checked().id());
+                        if (doc == null) {
+                            // The id exists but row-level security hides it: someone else's document.
+                            throw ApiException.forbidden("document " + row.checked().id() + " belongs to another user");
+                        }
                         if (!DocumentEquality.sameClientState(collection, doc.document(), row.pushed())) {
                             conflicts.add(doc.document());
                         }

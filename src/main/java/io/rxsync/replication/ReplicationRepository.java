@@ -29,6 +29,21 @@ public class ReplicationRepository {
         this.json = json;
     }
 
+    /**
+     * Declares, for the rest of the transaction, the user whose data it acts for. Row-level
+     * security lets the runtime role see and change only that user's rows; a statement
+     * run without it sees nothing.
+     */
+    public Uni<Void> actFor(SqlClient tx, String userId) {
+        return tx.preparedQuery("SELECT set_config('rxsync.user_id', $1, true)").execute(Tuple.of(userId))
+                .replaceWithVoid();
+    }
+
+    /** Declares, for the rest of the transaction, that it reads every user's rows (the change pump). */
+    public Uni<Void> actForAllUsers(SqlClient tx) {
+        return tx.query("SELECT set_config('rxsync.scope', 'all-users', true)").execute().replaceWithVoid();
+    }
+
     /** One page of a user's documents after the checkpoint, oldest change first. */
     public Uni<List<StoredDocument>> pullPage(SqlClient db, ReplicatedCollection c, String ownerId,
                                               Checkpoint after, int limit) {

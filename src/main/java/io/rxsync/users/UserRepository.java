@@ -10,6 +10,17 @@ import java.util.UUID;
 @WithSession
 public class UserRepository implements PanacheRepositoryBase<User, UUID> {
 
+    /**
+     * Declares, for the rest of the current transaction, that it may look users up by
+     * email and create them (login, registration); row-level security allows nothing else
+     * without a user id.
+     */
+    public Uni<Void> enterAuthScope() {
+        return getSession().flatMap(session -> session
+                        .createNativeQuery("SELECT set_config('rxsync.scope', 'auth', true)").getSingleResult())
+                .replaceWithVoid();
+    }
+
     /** Emails are stored lower-cased; callers pass the normalized form. */
     public Uni<User> findByEmail(String normalizedEmail) {
         return find("email", normalizedEmail).firstResult();

@@ -10,18 +10,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
-import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
 class AuthResourceTest {
-
-    @Inject
-    Pool pool;
 
     @Test
     void registerThenLoginGivesATokenForTheSameUser() {
@@ -40,8 +34,8 @@ class AuthResourceTest {
                 .then().statusCode(200).extract().path("userId");
         assertEquals(userId, loggedIn);
 
-        String stored = pool.preparedQuery("SELECT hashed_password FROM users WHERE id = $1::text::uuid")
-                .execute(Tuple.of(userId)).await().indefinitely().iterator().next().getString(0);
+        String stored = (String) io.rxsync.support.OwnerSql.single(
+                "SELECT hashed_password FROM users WHERE id = ?::uuid", userId);
         assertTrue(stored.startsWith("$2"), "bcrypt hash, never the password");
     }
 

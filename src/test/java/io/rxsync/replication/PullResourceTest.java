@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rxsync.support.Api.Page;
 import io.rxsync.support.Api.TestUser;
+import io.rxsync.support.OwnerSql;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -72,6 +73,8 @@ class PullResourceTest {
         try {
             // A writer that started first and commits last.
             slow.query("BEGIN").execute().await().indefinitely();
+            slow.preparedQuery("SELECT set_config('rxsync.user_id', $1, true)").execute(Tuple.of(user.id()))
+                    .await().indefinitely();
             slow.preparedQuery("INSERT INTO orders (id, user_id, status, total_cents, currency) "
                             + "VALUES ($1::text::uuid, $2::text::uuid, 'pending', 1, 'EUR')")
                     .execute(Tuple.of(slowId, user.id())).await().indefinitely();
@@ -101,8 +104,7 @@ class PullResourceTest {
         pushOk(user, List.of(row(null, doc)));
         Page first = pullOk(user, 0, "", 10);
 
-        pool.preparedQuery("DELETE FROM orders WHERE id = $1::text::uuid").execute(Tuple.of(doc.get("id")))
-                .await().indefinitely();
+        OwnerSql.update("DELETE FROM orders WHERE id = ?::uuid", doc.get("id"));
 
         Page next = pullOk(user, first.lwt(), first.id(), 10);
         assertEquals(1, next.documents().size());
@@ -117,8 +119,7 @@ class PullResourceTest {
         pushOk(user, List.of(row(null, doc)));
         Page first = pullOk(user, 0, "", 10);
 
-        pool.preparedQuery("UPDATE orders SET status = 'shipped' WHERE id = $1::text::uuid")
-                .execute(Tuple.of(doc.get("id"))).await().indefinitely();
+        OwnerSql.update("UPDATE orders SET status = 'shipped' WHERE id = ?::uuid", doc.get("id"));
 
         Page next = pullOk(user, first.lwt(), first.id(), 10);
         assertEquals("shipped", next.documents().get(0).get("status"));

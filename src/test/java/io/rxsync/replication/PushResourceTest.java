@@ -17,9 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.rxsync.support.Api.TestUser;
-import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.Tuple;
-import jakarta.inject.Inject;
+import io.rxsync.support.OwnerSql;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,9 +29,6 @@ import org.junit.jupiter.api.Test;
 /** Push over HTTP against the real database: the four cases, idempotency, races, isolation. */
 @QuarkusTest
 class PushResourceTest {
-
-    @Inject
-    Pool pool;
 
     @Test
     void insertsANewDocumentAndReportsNoConflict() {
@@ -205,25 +200,23 @@ class PushResourceTest {
     }
 
     private long changeXid(Object id) {
-        return Long.parseLong(pool.preparedQuery("SELECT change_xid::text FROM orders WHERE id = $1::text::uuid")
-                .execute(Tuple.of(id)).await().indefinitely().iterator().next().getString(0));
+        return Long.parseLong((String) OwnerSql.single("SELECT change_xid::text FROM orders WHERE id = ?::uuid", id));
     }
 
-    /** The stored order in wire form, read through a pull of its owner (the server's own mapping). */
+    /** The stored order in wire form, read straight from the table. */
     private Map<String, Object> storedOrder(Object id) {
-        var row = pool.preparedQuery("SELECT user_id::text, status, total_cents, currency, note, deleted "
-                        + "FROM orders WHERE id = $1::text::uuid")
-                .execute(Tuple.of(id)).await().indefinitely().iterator().next();
+        var row = OwnerSql.query("SELECT user_id::text AS u, status, total_cents, currency, note, deleted "
+                + "FROM orders WHERE id = ?::uuid", id).get(0);
         Map<String, Object> doc = new java.util.LinkedHashMap<>();
         doc.put("id", id);
-        doc.put("userId", row.getString(0));
-        doc.put("status", row.getString(1));
-        doc.put("totalCents", row.getLong(2).intValue());
-        doc.put("currency", row.getString(3));
-        if (row.getString(4) != null) {
-            doc.put("note", row.getString(4));
+        doc.put("userId", row.get("u"));
+        doc.put("status", row.get("status"));
+        doc.put("totalCents", ((Number) row.get("total_cents")).intValue());
+        doc.put("currency", row.get("currency"));
+        if (row.get("note") != null) {
+            doc.put("note", row.get("note"));
         }
-        doc.put("_deleted", row.getBoolean(5));
+        doc.put("_deleted", row.get("deleted"));
         return doc;
     }
 

@@ -88,6 +88,8 @@ class StreamResourceTest {
             SqlConnection slow = pool.getConnection().await().indefinitely();
             try {
                 slow.query("BEGIN").execute().await().indefinitely();
+                slow.preparedQuery("SELECT set_config('rxsync.user_id', $1, true)").execute(Tuple.of(user.id()))
+                        .await().indefinitely();
                 slow.preparedQuery("INSERT INTO orders (id, user_id, status, total_cents, currency) "
                                 + "VALUES ($1::text::uuid, $2::text::uuid, 'pending', 1, 'EUR')")
                         .execute(Tuple.of(slowId, user.id())).await().indefinitely();

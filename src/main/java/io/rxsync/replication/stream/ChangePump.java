@@ -139,7 +139,9 @@ public final class ChangePump {
                 return false;
             });
         }
-        return repository.changesAfter(pool, collection, cursorXid, cursorId, windowSize).map(window -> {
+        return pool.withTransaction(tx -> repository.actForAllUsers(tx)
+                        .flatMap(ignored -> repository.changesAfter(tx, collection, cursorXid, cursorId, windowSize)))
+                .map(window -> {
             lastReadMillis = System.currentTimeMillis();
             if (!window.isEmpty()) {
                 StoredDocument last = window.get(window.size() - 1);
