@@ -3,6 +3,7 @@ package io.rxsync.schema;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.rxsync.support.Migrations;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,6 +1,5 @@
-package io.rxsync.schema;
+package io.rxsync.support;
 
-import io.rxsync.support.TestDatabase;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,34 +17,34 @@ import org.flywaydb.core.api.MigrationVersion;
  * that Flyway community lacks: each {@code V<n>__name.sql} has a {@code U<n>__name.sql} in
  * the sibling {@code down} folder, which reverts it and removes its history row.
  */
-final class Migrations {
+public final class Migrations {
 
     /** Production migrations, then the test-only fixture collection of the README guide. */
-    static final List<String> LOCATIONS = List.of("db/migration", "db/fixture/migration");
+    public static final List<String> LOCATIONS = List.of("db/migration", "db/fixture/migration");
 
     private final String url;
 
-    Migrations(String url) {
+    public Migrations(String url) {
         this.url = url;
     }
 
-    static Migrations onFreshDatabase(String name) throws SQLException {
+    public static Migrations onFreshDatabase(String name) throws SQLException {
         return new Migrations(TestDatabase.fresh(name));
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 
-    Connection connect() throws SQLException {
+    public Connection connect() throws SQLException {
         return java.sql.DriverManager.getConnection(url, TestDatabase.USER, "");
     }
 
-    Flyway flyway() {
+    public Flyway flyway() {
         return configure().load();
     }
 
-    Flyway flywayUpTo(MigrationVersion target) {
+    public Flyway flywayUpTo(MigrationVersion target) {
         return configure().target(target).load();
     }
 
@@ -56,17 +55,17 @@ final class Migrations {
     }
 
     /** Every versioned migration, oldest first, whether applied or not. */
-    List<MigrationInfo> all() {
+    public List<MigrationInfo> all() {
         return Arrays.asList(flyway().info().all());
     }
 
     /** The newest applied migration, or null on an empty database. */
-    MigrationInfo current() {
+    public MigrationInfo current() {
         return flyway().info().current();
     }
 
     /** Runs the down script of the newest applied migration in one transaction. */
-    void stepDown() throws SQLException, IOException {
+    public void stepDown() throws SQLException, IOException {
         MigrationInfo current = current();
         if (current == null) {
             throw new IllegalStateException("nothing to step down from");
@@ -80,7 +79,7 @@ final class Migrations {
     }
 
     /** The classpath resource of the down script of a migration script such as {@code V4__x.sql}. */
-    static String downScriptOf(String script) {
+    public static String downScriptOf(String script) {
         if (!script.startsWith("V")) {
             throw new IllegalArgumentException("not a versioned migration: " + script);
         }
