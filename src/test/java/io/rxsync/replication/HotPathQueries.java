@@ -76,9 +76,9 @@ final class HotPathQueries {
         all.addAll(replication(new NotesCollection(), "notes", HotPathQueries::noteId, 100));
         all.add(new Query("login by email", LOGIN_BY_EMAIL,
                 List.of(literal("user42@example.test"), "0", "1"), "users_email_key", 1));
-        all.add(new Query("orders: oldest pending", numbered(OrderRepository.OLDEST_PENDING),
+        all.add(new Query("orders: oldest pending", OrderRepository.OLDEST_PENDING,
                 List.of("100"), "orders_pending_idx", 100));
-        all.add(new Query("orders: by metadata", numbered(OrderRepository.BY_METADATA),
+        all.add(new Query("orders: by metadata", OrderRepository.BY_METADATA,
                 // GIN finds matches in no particular order: sorting the few matches is expected
                 List.of(literal("{\"paymentRef\": \"pay_4242\"}"), "10"), "orders_metadata_idx", 1000));
         return all;
@@ -124,11 +124,6 @@ final class HotPathQueries {
         }
         params.add(textArray(Collections.nCopies(ids.size(), "false")));
         return params;
-    }
-
-    /** Hibernate's {@code ?1} parameters become the {@code $1} the server receives. */
-    static String numbered(String nativeSql) {
-        return nativeSql.replaceAll("\\?(\\d+)", "\\$$1");
     }
 
     static String literal(String value) {
