@@ -78,8 +78,10 @@ public final class Migrations {
         }
     }
 
-    /** The classpath resource of the down script of a migration script such as {@code V4__x.sql}. */
-    public static String downScriptOf(String script) {
+    /** The classpath resource of the down script of a migration such as {@code V4__x.sql}. */
+    public static String downScriptOf(String migration) {
+        // the history holds the path when Quarkus applied it (db/migration/V4__x.sql)
+        String script = migration.substring(migration.lastIndexOf('/') + 1);
         if (!script.startsWith("V")) {
             throw new IllegalArgumentException("not a versioned migration: " + script);
         }
