@@ -6,6 +6,7 @@ import static io.rxsync.support.Api.pullOk;
 import static io.rxsync.support.Api.pushOk;
 import static io.rxsync.support.Api.register;
 import static io.rxsync.support.Api.row;
+import static io.rxsync.support.Api.with;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,7 +112,7 @@ class StatementCountTest {
 
         List<String> pushTen = recordPush(user, rows(null, ten));
         List<String> pushHundred = recordPush(user, rows(null, hundred));
-        List<Map<String, Object>> changed = hundred.stream().map(d -> io.rxsync.support.Api.with(d, "status", "paid")).toList();
+        List<Map<String, Object>> changed = hundred.stream().map(d -> with(d, "status", "paid")).toList();
         List<String> updateHundred = recordPush(user, rows(hundred, changed));
 
         report("push of 10 new rows", pushTen);
