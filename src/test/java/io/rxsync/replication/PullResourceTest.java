@@ -171,7 +171,8 @@ class PullResourceTest {
     @Test
     void theListingCarriesEachCollectionsRxdbSchema() {
         var listing = given().get("/api/v1/sync").then().statusCode(200).extract().jsonPath();
-        assertEquals(List.of("orders", "users"), listing.getList("name"));
+        // notes: the test fixture of the README's "Add a collection" guide
+        assertEquals(List.of("notes", "orders", "users"), listing.getList("name"));
         assertEquals("id", listing.getString("find { it.name == 'orders' }.schema.primaryKey"));
         assertEquals(36, listing.getInt("find { it.name == 'orders' }.schema.properties.id.maxLength"));
         assertTrue(listing.getList("find { it.name == 'orders' }.schema.required").contains("status"));

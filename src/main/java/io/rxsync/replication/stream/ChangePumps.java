@@ -5,6 +5,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.rxsync.replication.CollectionRegistry;
 import io.rxsync.replication.ReplicatedCollection;
+import io.rxsync.ops.SchemaTaskConfig;
 import io.rxsync.replication.ReplicationConfig;
 import io.rxsync.replication.ReplicationRepository;
 import io.vertx.mutiny.core.Vertx;
@@ -26,18 +27,23 @@ public class ChangePumps {
     private final Map<String, ChangePump> byCollection;
     private final Vertx vertx;
     private final ReplicationConfig config;
+    private final SchemaTaskConfig schemaTask;
     private long timerId = -1;
 
     public ChangePumps(CollectionRegistry registry, ReplicationRepository repository, Pool pool, ObjectMapper json,
-                       Vertx vertx, ReplicationConfig config) {
+                       Vertx vertx, ReplicationConfig config, SchemaTaskConfig schemaTask) {
         this.vertx = vertx;
         this.config = config;
+        this.schemaTask = schemaTask;
         int window = config.stream().windowSize();
         this.byCollection = registry.all().stream().collect(Collectors.toUnmodifiableMap(
                 ReplicatedCollection::name, c -> new ChangePump(c, repository, pool, json, window)));
     }
 
     void start(@Observes StartupEvent event) {
+        if (schemaTask.validateAndExit()) {
+            return; // a schema task serves nothing; it exits right after startup
+        }
         timerId = vertx.setPeriodic(config.stream().pollInterval().toMillis(), id -> wakeAll());
         wakeAll();
     }

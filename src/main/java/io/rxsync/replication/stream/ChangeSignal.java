@@ -2,6 +2,7 @@ package io.rxsync.replication.stream;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.rxsync.ops.SchemaTaskConfig;
 import io.rxsync.replication.ReplicatedCollection;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
@@ -34,18 +35,20 @@ public class ChangeSignal {
     private final Pool pool;
     private final Vertx vertx;
     private final PgConnectOptions listenOptions;
+    private final SchemaTaskConfig schemaTask;
     /** Per collection: 0 idle, 1 a NOTIFY in flight, 2 in flight and another one owed. */
     private final Map<String, AtomicInteger> notifyState = new ConcurrentHashMap<>();
     private PgSubscriber subscriber;
     private volatile boolean listening;
     private volatile boolean stopping;
 
-    public ChangeSignal(ChangePumps pumps, Pool pool, Vertx vertx,
+    public ChangeSignal(ChangePumps pumps, Pool pool, Vertx vertx, SchemaTaskConfig schemaTask,
                         @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
                         @ConfigProperty(name = "quarkus.datasource.username") String user,
                         @ConfigProperty(name = "quarkus.datasource.password") java.util.Optional<String> password) {
         this.pumps = pumps;
         this.pool = pool;
+        this.schemaTask = schemaTask;
         this.vertx = vertx;
         this.listenOptions = PgConnectOptions.fromUri(url.startsWith("vertx-reactive:") ? url.substring(15) : url)
                 .setUser(user);
@@ -81,6 +84,9 @@ public class ChangeSignal {
     }
 
     void start(@Observes StartupEvent event) {
+        if (schemaTask.validateAndExit()) {
+            return; // a schema task serves nothing; it exits right after startup
+        }
         subscriber = PgSubscriber.subscriber(vertx, listenOptions)
                 // after a lost connection: try again every second for as long as we run
                 .reconnectPolicy(retries -> 1000L);
