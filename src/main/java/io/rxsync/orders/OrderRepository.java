@@ -3,6 +3,8 @@ package io.rxsync.orders;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.quarkus.hibernate.reactive.panache.common.WithSession;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.rxsync.replication.RowSecurity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -42,12 +44,15 @@ public class OrderRepository implements PanacheRepositoryBase<Order, UUID> {
 
     /** Live (not deleted) orders of one user. */
     public Uni<Long> countLiveByUser(UUID userId) {
-        return count("user.id = ?1 and deleted = false", userId);
+        return Panache.withTransaction(() -> RowSecurity.actFor(userId.toString())
+                .flatMap(ignored -> count("user.id = ?1 and deleted = false", userId)));
     }
 
     /** Up to {@code limit} pending orders of all users, oldest first: the work queue of fulfilment. */
     public Uni<List<OrderSummary>> oldestPending(int limit) {
-        return pool.preparedQuery(OLDEST_PENDING).execute(Tuple.of(limit)).map(OrderRepository::summaries);
+        return pool.withTransaction(tx -> RowSecurity.actForAllUsers(tx)
+                        .flatMap(ignored -> tx.preparedQuery(OLDEST_PENDING).execute(Tuple.of(limit))))
+                .map(OrderRepository::summaries);
     }
 
     /**
@@ -55,7 +60,8 @@ public class OrderRepository implements PanacheRepositoryBase<Order, UUID> {
      * oldest first; e.g. {@code {"paymentRef": "pi_123"}} when a payment provider calls back.
      */
     public Uni<List<OrderSummary>> findByMetadata(ObjectNode contained, int limit) {
-        return pool.preparedQuery(BY_METADATA).execute(Tuple.of(contained.toString(), limit))
+        return pool.withTransaction(tx -> RowSecurity.actForAllUsers(tx)
+                        .flatMap(ignored -> tx.preparedQuery(BY_METADATA).execute(Tuple.of(contained.toString(), limit))))
                 .map(OrderRepository::summaries);
     }
 

@@ -35,13 +35,12 @@ public class ReplicationRepository {
      * run without it sees nothing.
      */
     public Uni<Void> actFor(SqlClient tx, String userId) {
-        return tx.preparedQuery("SELECT set_config('rxsync.user_id', $1, true)").execute(Tuple.of(userId))
-                .replaceWithVoid();
+        return RowSecurity.actFor(tx, userId);
     }
 
     /** Declares, for the rest of the transaction, that it reads every user's rows (the change pump). */
     public Uni<Void> actForAllUsers(SqlClient tx) {
-        return tx.query("SELECT set_config('rxsync.scope', 'all-users', true)").execute().replaceWithVoid();
+        return RowSecurity.actForAllUsers(tx);
     }
 
     /** One page of a user's documents after the checkpoint, oldest change first. */

@@ -16,9 +16,7 @@ public class UserRepository implements PanacheRepositoryBase<User, UUID> {
      * without a user id.
      */
     public Uni<Void> enterAuthScope() {
-        return getSession().flatMap(session -> session
-                        .createNativeQuery("SELECT set_config('rxsync.scope', 'auth', true)").getSingleResult())
-                .replaceWithVoid();
+        return io.rxsync.replication.RowSecurity.enterAuthScope();
     }
 
     /** Emails are stored lower-cased; callers pass the normalized form. */

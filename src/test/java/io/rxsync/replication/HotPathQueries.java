@@ -33,7 +33,8 @@ final class HotPathQueries {
     static final String WATERMARK = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
 
     /** Statements that read no table: nothing to plan. */
-    static final Set<String> TABLELESS = Set.of("BEGIN", "COMMIT", "ROLLBACK", WATERMARK, "SELECT pg_notify($1, $2)");
+    static final Set<String> TABLELESS = Set.of("BEGIN", "COMMIT", "ROLLBACK", WATERMARK, "SELECT pg_notify($1, $2)",
+            RowSecurity.ACT_FOR_USER, RowSecurity.ACT_FOR_ALL_USERS, "SELECT set_config('rxsync.scope', 'auth', true)");
 
     /**
      * Hibernate's text for {@code UserRepository.findByEmail} (a {@code firstResult()}), as

@@ -22,7 +22,7 @@ final class CatalogSnapshot {
             """
             SELECT 'relation ' || c.relname || ' kind=' || c.relkind::text
                    || ' rls=' || c.relrowsecurity || '/' || c.relforcerowsecurity
-                   || ' acl=' || coalesce(c.relacl::text, '-')
+                   || ' acl=' || CASE WHEN c.relacl IS NULL OR c.relacl = acldefault('r', c.relowner) THEN '-' ELSE c.relacl::text END
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND""" + OURS,
             """

@@ -51,6 +51,7 @@ public final class Migrations {
     private org.flywaydb.core.api.configuration.FluentConfiguration configure() {
         return Flyway.configure()
                 .dataSource(url, TestDatabase.USER, "")
+                .placeholders(java.util.Map.of("app_role", APP_ROLE))
                 .locations(LOCATIONS.stream().map(l -> "classpath:" + l).toArray(String[]::new));
     }
 
@@ -58,6 +59,9 @@ public final class Migrations {
     public List<MigrationInfo> all() {
         return Arrays.asList(flyway().info().all());
     }
+
+    /** The runtime role the migrations grant to (the service's datasource user). */
+    public static final String APP_ROLE = "rxsync_app";
 
     /** The newest applied migration, or null on an empty database. */
     public MigrationInfo current() {
@@ -70,7 +74,7 @@ public final class Migrations {
         if (current == null) {
             throw new IllegalStateException("nothing to step down from");
         }
-        String script = read(downScriptOf(current.getScript()));
+        String script = read(downScriptOf(current.getScript())).replace("${app_role}", APP_ROLE);
         try (Connection db = connect(); Statement st = db.createStatement()) {
             db.setAutoCommit(false);
             st.execute(script);
