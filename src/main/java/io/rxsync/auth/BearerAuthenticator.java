@@ -1,11 +1,11 @@
 package io.rxsync.auth;
 
+import io.rxsync.replication.Checkpoint;
 import io.rxsync.web.ApiException;
 import io.smallrye.jwt.auth.principal.JWTParser;
 import io.smallrye.jwt.auth.principal.ParseException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import java.util.UUID;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
 /**
@@ -35,7 +35,7 @@ public class BearerAuthenticator {
             throw ApiException.unauthorized("invalid or expired token");
         }
         String subject = token.getSubject();
-        if (subject == null || !isUuid(subject)) {
+        if (subject == null || !Checkpoint.isUuid(subject)) {
             throw ApiException.unauthorized("token has no valid subject");
         }
         // SmallRye allows a clock skew past `exp`; a token past its own expiry is refused here,
@@ -45,13 +45,5 @@ public class BearerAuthenticator {
             throw ApiException.unauthorized("invalid or expired token");
         }
         return new Caller(subject, expiresAt);
-    }
-
-    private static boolean isUuid(String value) {
-        try {
-            return UUID.fromString(value).toString().equals(value);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
     }
 }

@@ -91,7 +91,8 @@ public record Checkpoint(BigDecimal lwt, String id) {
         return idField.type() == FieldType.UUID ? NIL_UUID : "";
     }
 
-    static boolean isUuid(String value) {
+    /** Whether a value is a uuid in canonical (lower-case) text form. */
+    public static boolean isUuid(String value) {
         if (value.length() != 36) {
             return false;
         }
