@@ -293,7 +293,7 @@ export class ServerProcess {
  * Call `env.close()` in an `after` hook.
  */
 export async function startEnv({ name, instances = 1, props = {} }) {
-    const database = `rxsync_e2e_${name}`;
+    const database = `rxsync_e2e_${name}${process.env.RXSYNC_TEST_DB_SUFFIX ?? ''}`;
     await resetDatabase(database);
     const servers = [];
     const env = {

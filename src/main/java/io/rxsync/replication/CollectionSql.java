@@ -11,10 +11,12 @@ import java.util.stream.IntStream;
  * <p>The visibility rule of the whole protocol lives in {@link #BELOW_WATERMARK}: a row is
  * readable only once every transaction that could still commit below it has ended. It is
  * evaluated in the same statement, and so the same snapshot, as the rows it filters.
+ * {@code rxsync_watermark()} (migration V6) is the oldest transaction still running in this
+ * database; one left open in another database of the cluster does not hold it back.
  */
 final class CollectionSql {
 
-    static final String BELOW_WATERMARK = "t.change_xid < pg_snapshot_xmin(pg_current_snapshot())";
+    static final String BELOW_WATERMARK = "t.change_xid < rxsync_watermark()";
 
     final String pullPage;
     final String pumpWindow;

@@ -59,11 +59,11 @@ public class ReplicationRepository {
     }
 
     /**
-     * The oldest transaction id still running: every change below it has committed (or
-     * rolled back) and can be read; nothing can commit below it any more.
+     * The oldest transaction id still running in this database: every change below it has
+     * committed (or rolled back) and can be read; nothing can commit below it any more.
      */
     public Uni<Long> watermark(SqlClient db) {
-        return db.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text").execute()
+        return db.query("SELECT rxsync_watermark()::text").execute()
                 .map(rows -> Long.parseLong(rows.iterator().next().getString(0)));
     }
 

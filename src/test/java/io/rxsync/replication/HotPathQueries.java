@@ -30,7 +30,7 @@ final class HotPathQueries {
     record Query(String name, String sql, List<String> params, String index, int maxSorted) {
     }
 
-    static final String WATERMARK = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
+    static final String WATERMARK = "SELECT rxsync_watermark()::text";
 
     /** Statements that read no table: nothing to plan. */
     static final Set<String> TABLELESS = Set.of("BEGIN", "COMMIT", "ROLLBACK", WATERMARK, "SELECT pg_notify($1, $2)",

@@ -18,10 +18,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.rxsync.support.Api.Page;
 import io.rxsync.support.Api.TestUser;
 import io.rxsync.support.OwnerSql;
+import io.rxsync.support.TestDatabase;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -94,6 +97,22 @@ class PullResourceTest {
             assertEquals(Set.of(slowId, fast.get("id")), new HashSet<>(after.ids()), "nothing is skipped");
         } finally {
             slow.close().await().indefinitely();
+        }
+    }
+
+    @Test
+    void aTransactionOpenInAnotherDatabaseDoesNotHoldPullsBack() throws Exception {
+        TestUser user = register();
+        // Same cluster, other database: it cannot write our rows, so it must not delay them.
+        try (Connection elsewhere = TestDatabase.connectToMaintenanceDatabase(); Statement st = elsewhere.createStatement()) {
+            elsewhere.setAutoCommit(false);
+            st.execute("SELECT pg_current_xact_id()"); // takes a transaction id, as any write does
+            Map<String, Object> doc = order(user, "paid", 3);
+            pushOk(user, List.of(row(null, doc)));
+
+            assertEquals(List.of(doc.get("id")), pullOk(user, 0, "", 100).ids(),
+                    "a committed push is readable while another database has a transaction open");
+            elsewhere.rollback();
         }
     }
 

@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public final class OwnerSql {
 
-    private static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
+    private static final String URL = TestDatabase.url("test");
 
     private OwnerSql() {
     }

@@ -25,8 +25,8 @@ public final class SchemaTask {
         Process process = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.profile=" + profile,
-                "-Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/" + database,
-                "-Dquarkus.datasource.jdbc.url=jdbc:postgresql://127.0.0.1:5432/" + database,
+                "-Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/" + TestDatabase.name(database),
+                "-Dquarkus.datasource.jdbc.url=" + TestDatabase.url(database),
                 "-jar", APP))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!process.waitFor(90, TimeUnit.SECONDS)) {

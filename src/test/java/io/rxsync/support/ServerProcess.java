@@ -45,8 +45,8 @@ public final class ServerProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dquarkus.http.port=" + port,
-                "-Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/" + database,
-                "-Dquarkus.datasource.jdbc.url=jdbc:postgresql://127.0.0.1:5432/" + database,
+                "-Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/" + TestDatabase.name(database),
+                "-Dquarkus.datasource.jdbc.url=" + TestDatabase.url(database),
                 "-Dsmallrye.jwt.sign.key.location=file:" + KEYS + "/privateKey.pem",
                 "-Dmp.jwt.verify.publickey.location=file:" + KEYS + "/publicKey.pem",
                 "-Drxsync.stream.heartbeat-interval=PT1S"));

@@ -28,7 +28,7 @@ public class StatementRecorderResource implements QuarkusTestResourceLifecycleMa
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.of("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + recorder.port() + "/test");
+        return Map.of("quarkus.datasource.reactive.url", "postgresql://127.0.0.1:" + recorder.port() + "/" + TestDatabase.name("test"));
     }
 
     @Override
