@@ -26,9 +26,20 @@ final class HotPathQueries {
      *                    (its LIMIT, its batch): reading a small set whole and sorting it can beat
      *                    walking an index; sorting more than the statement returns is work an
      *                    index should have saved
+     * @param actsFor     whom the server's transaction acts for when it sends the statement: a
+     *                    user id, {@link #ALL_USERS}, or null (planned as the table owner). The
+     *                    plan is made as the runtime role under row-level security, as the
+     *                    server's is: the policies change which conditions may use an index.
      */
-    record Query(String name, String sql, List<String> params, String index, int maxSorted) {
+    record Query(String name, String sql, List<String> params, String index, int maxSorted, String actsFor) {
+
+        Query(String name, String sql, List<String> params, String index, int maxSorted) {
+            this(name, sql, params, index, maxSorted, null);
+        }
     }
+
+    /** {@link Query#actsFor()} of the change pump, which reads every user's rows. */
+    static final String ALL_USERS = "all-users";
 
     static final String WATERMARK = "SELECT rxsync_watermark()::text";
 
@@ -96,18 +107,21 @@ final class HotPathQueries {
         List<String> lostIds = batchIds.subList(0, Math.min(3, batch));
         String pk = table + "_pkey";
         String pullIndex = c.ownerColumn().equals("id") ? pk : table + "_pull_idx";
+        String heavy = userId(HEAVY_USER);
+        String typical = userId(42);
         return List.of(
                 new Query(table + ": pull page, first 1000 of the active user", sql.pullPage,
-                        List.of(heavyOwner, literal("0"), nilId, "1000"), pullIndex, 1000),
+                        List.of(heavyOwner, literal("0"), nilId, "1000"), pullIndex, 1000, heavy),
                 new Query(table + ": pull page, 100 of a typical user", sql.pullPage,
-                        List.of(owner, literal("0"), nilId, "100"), pullIndex, 100),
+                        List.of(owner, literal("0"), nilId, "100"), pullIndex, 100, typical),
                 new Query(table + ": stream window", sql.pumpWindow, List.of(literal("0"), nilId, "500"),
-                        table + "_change_idx", 500),
-                new Query(table + ": push lock", sql.lockByIds, List.of(textArray(batchIds)), pk, batch),
+                        table + "_change_idx", 500, ALL_USERS),
+                new Query(table + ": push lock", sql.lockByIds, List.of(textArray(batchIds)), pk, batch, typical),
                 // the same statement re-locks rows lost to a concurrent insert, to answer their conflicts
-                new Query(table + ": conflict lookup", sql.lockByIds, List.of(textArray(lostIds)), pk, lostIds.size()),
-                new Query(table + ": push insert", sql.insert, columns(c, batchIds), null, batch),
-                new Query(table + ": push update", sql.update, columns(c, batchIds), pk, batch));
+                new Query(table + ": conflict lookup", sql.lockByIds, List.of(textArray(lostIds)), pk, lostIds.size(),
+                        typical),
+                new Query(table + ": push insert", sql.insert, columns(c, batchIds), null, batch, typical),
+                new Query(table + ": push update", sql.update, columns(c, batchIds), pk, batch, typical));
     }
 
     /** The unnest() arrays of a batched write: ids, one array per field, deleted flags. */
