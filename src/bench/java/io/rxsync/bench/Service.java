@@ -1,0 +1,109 @@
+package io.rxsync.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** The packaged service (quarkus-run.jar) as its own process, the way production runs it. */
+final class Service implements AutoCloseable {
+
+    private static final Pattern STARTED = Pattern.compile("started in ([0-9.]+)s");
+
+    private final Process process;
+    private final Path log;
+    private final long readyMillis;
+
+    private Service(Process process, Path log, long readyMillis) {
+        this.process = process;
+        this.log = log;
+        this.readyMillis = readyMillis;
+    }
+
+    /** Starts the jar against the benchmark database and waits for /q/health/ready. */
+    static Service start(Options options, String logName) throws Exception {
+        Files.createDirectories(options.workDir());
+        Path log = options.workDir().resolve(logName);
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        for (String option : options.serverJvmOptions().split("\\s+")) {
+            if (!option.isBlank()) {
+                command.add(option);
+            }
+        }
+        command.addAll(List.of(
+                "-Dquarkus.http.port=" + options.port(),
+                "-Dquarkus.datasource.reactive.url=postgresql://127.0.0.1:5432/" + options.database(),
+                "-Dquarkus.datasource.jdbc.url=" + BenchDatabase.jdbcUrl(options.database()),
+                "-Dsmallrye.jwt.sign.key.location=file:" + options.keysDir().toAbsolutePath() + "/privateKey.pem",
+                "-Dmp.jwt.verify.publickey.location=file:" + options.keysDir().toAbsolutePath() + "/publicKey.pem",
+                "-jar", options.appDir().resolve("quarkus-run.jar").toString()));
+        long start = System.nanoTime();
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        URI ready = URI.create("http://127.0.0.1:" + options.port() + "/q/health/ready");
+        long deadline = start + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the service exited while starting; see " + log);
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    return new Service(process, log, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(20);
+        }
+        process.destroyForcibly();
+        throw new IllegalStateException("the service was not ready in 90 s; see " + log);
+    }
+
+    /** Wall time from process start to the first 200 of /q/health/ready. */
+    long readyMillis() {
+        return readyMillis;
+    }
+
+    /** Quarkus' own "started in" figure from the log, or -1. */
+    double quarkusStartedSeconds() throws IOException {
+        Matcher m = STARTED.matcher(Files.readString(log));
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Resident memory in MiB (VmRSS of /proc/pid/status). */
+    double rssMiB() throws IOException {
+        return ProcStats.rssKiB(process.pid()) / 1024.0;
+    }
+
+    /** Asks the JVM for a full collection (jcmd GC.run), so that RSS shows what is live rather than garbage. */
+    void fullGc() throws Exception {
+        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+        Thread.sleep(1000);
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+}

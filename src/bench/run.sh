@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The benchmark of issue 7 in one command: builds the packaged service if needed, compiles
+# the load generator (src/bench/java, on the service's own Vert.x and Jackson jars), creates
+# the benchmark database afresh and runs every measurement; the results replace the
+# generated part of BENCHMARKS.md. Not part of `./mvnw verify` (speed is never a test).
+#
+# Sizes (environment; defaults are the issue's):
+#   BENCH_ORDERS=100000          orders of the pull user
+#   BENCH_SECONDS=10             duration of each push run and of each pgbench ceiling
+#   BENCH_LIVE_STREAMS=1000      streams of the latency run
+#   BENCH_IDLE_STREAMS=10000     streams held for the memory run
+#   BENCH_WRITE_RATE=200         writes per second of the latency run
+#   BENCH_STREAM_SECONDS=30      duration of the latency run
+#   BENCH_GROWTH=10000,100000,1000000   table sizes of the growth run
+#   BENCH_GROWTH_USER_ORDERS=5000
+#   BENCH_DB=rxsync_bench        the database (dropped and re-created; must contain "bench")
+#   BENCH_PORT=18080             the service's HTTP port
+#   BENCH_SERVER_JVM_OPTS=       extra JVM options of the service (e.g. a JFR recording)
+#   BENCH_REPORT=BENCHMARKS.md   where the results go
+#   BENCH_PHASES=startup,pull,push,stream,growth   a subset, e.g. to profile one phase
+# A smoke test:  BENCH_ORDERS=5000 BENCH_SECONDS=2 BENCH_LIVE_STREAMS=50 BENCH_IDLE_STREAMS=200 \
+#   BENCH_STREAM_SECONDS=5 BENCH_GROWTH=5000,20000 BENCH_GROWTH_USER_ORDERS=2000 BENCH_REPORT=target/bench/smoke.md src/bench/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# 10,000 open streams need 10,000 descriptors in the generator and in the service.
+ulimit -n "$(ulimit -Hn)"
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $(( ${BENCH_IDLE_STREAMS:-10000} + 1000 )) ]; then
+  echo "file descriptor limit $(ulimit -n) is too low for ${BENCH_IDLE_STREAMS:-10000} streams" >&2
+  exit 1
+fi
+
+jar=target/quarkus-app/quarkus-run.jar
+if [ ! -f "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -print -quit)" ]; then
+  ./mvnw -B -ntp -q package -DskipTests -DskipNodeTests
+fi
+
+classpath="target/quarkus-app/lib/main/*"
+rm -rf target/bench/classes
+mkdir -p target/bench/classes
+javac -encoding UTF-8 -d target/bench/classes -cp "$classpath" $(find src/bench/java -name '*.java')
+exec java -Xmx2g -cp "target/bench/classes:$classpath" io.rxsync.bench.Bench
