@@ -177,9 +177,15 @@ public final class DocumentRules {
         return deepest;
     }
 
-    /** Builds the wire document from column texts, leaving out absent values. */
+    /**
+     * Builds the wire document from column texts, leaving out absent values. With
+     * {@code rawObjects}, an object field keeps the JSON text PostgreSQL sent (jsonb's output is
+     * always valid JSON) and is written out as it is: pulls and stream frames only pass documents
+     * on, and parsing and re-serializing every object took a fifth of a pull's CPU (benchmark).
+     * Documents the server compares (push) need their objects parsed.
+     */
     public static ObjectNode toDocument(ReplicatedCollection collection, String id, String[] values, boolean deleted,
-                                        com.fasterxml.jackson.databind.ObjectMapper json) {
+                                        com.fasterxml.jackson.databind.ObjectMapper json, boolean rawObjects) {
         ObjectNode doc = JsonNodeFactory.instance.objectNode();
         doc.put(collection.idField().name(), id);
         for (int i = 0; i < values.length; i++) {
@@ -192,6 +198,10 @@ public final class DocumentRules {
                 case UUID, STRING -> doc.put(field.name(), text);
                 case INTEGER -> doc.put(field.name(), Long.parseLong(text));
                 case OBJECT -> {
+                    if (rawObjects) {
+                        doc.putRawValue(field.name(), new com.fasterxml.jackson.databind.util.RawValue(text));
+                        continue;
+                    }
                     try {
                         doc.set(field.name(), json.readTree(text));
                     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

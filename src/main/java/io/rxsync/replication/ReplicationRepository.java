@@ -48,14 +48,14 @@ public class ReplicationRepository {
                                               Checkpoint after, int limit) {
         return db.preparedQuery(sql(c).pullPage)
                 .execute(Tuple.of(ownerId, Long.toString(after.xid()), after.sqlId(c.idField()), limit))
-                .map(rows -> documents(c, rows));
+                .map(rows -> documents(c, rows, true));
     }
 
     /** The next window of committed changes of all users, for the change pump. */
     public Uni<List<StoredDocument>> changesAfter(SqlClient db, ReplicatedCollection c, long xid, String id, int limit) {
         return db.preparedQuery(sql(c).pumpWindow)
                 .execute(Tuple.of(Long.toString(xid), id, limit))
-                .map(rows -> documents(c, rows));
+                .map(rows -> documents(c, rows, true));
     }
 
     /**
@@ -71,7 +71,7 @@ public class ReplicationRepository {
     public Uni<List<StoredDocument>> lockByIds(SqlClient db, ReplicatedCollection c, List<String> ids) {
         return db.preparedQuery(sql(c).lockByIds)
                 .execute(Tuple.of(ids.toArray(String[]::new)))
-                .map(rows -> documents(c, rows));
+                .map(rows -> documents(c, rows, false));
     }
 
     /**
@@ -122,16 +122,20 @@ public class ReplicationRepository {
         return Tuple.from(params);
     }
 
-    private List<StoredDocument> documents(ReplicatedCollection c, RowSet<Row> rows) {
+    /**
+     * Maps rows to documents. {@code passedOn}: the documents only go out to clients (pull,
+     * stream), so their object fields stay as PostgreSQL's JSON text; pushes compare them.
+     */
+    private List<StoredDocument> documents(ReplicatedCollection c, RowSet<Row> rows, boolean passedOn) {
         List<StoredDocument> docs = new ArrayList<>(rows.size());
         for (Row row : rows) {
-            docs.add(document(c, row));
+            docs.add(document(c, row, passedOn));
         }
         return docs;
     }
 
     /** Maps a row of the shared select list: id, the fields, deleted, change_xid, owner. */
-    private StoredDocument document(ReplicatedCollection c, Row row) {
+    private StoredDocument document(ReplicatedCollection c, Row row, boolean passedOn) {
         int n = c.fields().size();
         String id = row.getString(0);
         String[] values = new String[n];
@@ -141,7 +145,7 @@ public class ReplicationRepository {
         boolean deleted = row.getBoolean(n + 1);
         long xid = Long.parseLong(row.getString(n + 2));
         String owner = row.getString(n + 3);
-        return new StoredDocument(id, owner, xid, DocumentRules.toDocument(c, id, values, deleted, json));
+        return new StoredDocument(id, owner, xid, DocumentRules.toDocument(c, id, values, deleted, json, passedOn));
     }
 
     private CollectionSql sql(ReplicatedCollection c) {
