@@ -72,21 +72,35 @@ public final class Bench {
             Service.start(options, "service-migrate.log").close(); // the first start migrates the empty database
         }
         seed();
-        if (options.runs("pull")) {
-            pull();
-        }
-        if (options.runs("push")) {
-            push();
-        }
-        if (options.runs("stream")) {
-            stream();
-        }
-        if (options.runs("growth")) {
-            growth();
-        }
+        phase("pull", this::pull);
+        phase("push", this::push);
+        phase("stream", this::stream);
+        phase("growth", this::growth);
         report.heading("Goals").table(List.of("goal", "measured", "met"), goals);
         report.writeTo(options.report());
         log("results written to " + options.report());
+    }
+
+    private interface Phase {
+        void run() throws Exception;
+    }
+
+    /** Runs one phase if selected; a failure is reported and the next phase still runs. */
+    private void phase(String name, Phase phase) throws Exception {
+        if (!options.runs(name)) {
+            return;
+        }
+        try {
+            phase.run();
+        } catch (Exception e) {
+            log(name + " failed: " + e);
+            e.printStackTrace();
+            report.heading(name + ": FAILED").line("`" + e + "` (see the generator's output)");
+            goals.add(List.of(name, "the phase failed", "**no**"));
+            if (service == null || !service.isAlive()) {
+                service = Service.start(options, "service-after-" + name + ".log");
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------
@@ -562,8 +576,8 @@ public final class Bench {
                 long rowsNow = db.countOrders();
                 String load = ProcStats.loadAverage();
                 Latencies pages = new Latencies();
-                for (int round = 0; round < 4; round++) {
-                    Latencies sink = round == 0 ? new Latencies() : pages; // round 0 warms up
+                for (int round = 0; round < 6; round++) {
+                    Latencies sink = round < 3 ? new Latencies() : pages; // three rounds warm up
                     await(client.pullAll(pullToken, 100, sink));
                 }
                 Latencies batches = new Latencies();
@@ -588,7 +602,7 @@ public final class Bench {
         report.heading("Growth: cost of one page and one batch as the table grows").line(
                 "The table holds the given number of orders (one user's " + f0(userOrders) + ", the rest spread over "
                         + BenchDatabase.FILLER_USERS + " other users), analyzed. One client, one request at a time: "
-                        + "three full syncs of that user's orders in pages of 100 (after one warm-up sync), and 30 "
+                        + "three full syncs of that user's orders in pages of 100 (after three warm-up syncs), and 30 "
                         + "pushes of 100 new orders (after 10 warm-up pushes). Next to each, the same statement "
                         + "straight from pgbench (one connection): the page query (300 random pages) and the "
                         + "100-row `INSERT … ON CONFLICT DO NOTHING` (30 transactions).").line("")

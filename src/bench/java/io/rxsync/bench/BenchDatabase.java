@@ -99,7 +99,7 @@ final class BenchDatabase implements AutoCloseable {
                 INSERT INTO orders (id, user_id, status, total_cents, currency, note, metadata)
                 SELECT %s, %s,
                        (ARRAY['pending', 'paid', 'shipped', 'cancelled'])[g %% 4 + 1],
-                       (g * 7919) %% 100000, 'EUR', 'Order number ' || g,
+                       (g::bigint * 7919) %% 100000, 'EUR', 'Order number ' || g,
                        jsonb_build_object('channel', (ARRAY['web', 'ios', 'android'])[g %% 3 + 1],
                                           'paymentRef', 'pay_' || g)
                 FROM generate_series(%d, %d) g""".formatted(

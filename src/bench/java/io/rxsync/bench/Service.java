@@ -81,6 +81,10 @@ final class Service implements AutoCloseable {
         return m.find() ? Double.parseDouble(m.group(1)) : -1;
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     long pid() {
         return process.pid();
     }
