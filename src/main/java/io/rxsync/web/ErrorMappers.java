@@ -70,6 +70,13 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (DatabaseUnavailable.causes(e)) {
+            // nothing of the request was committed (a lost connection rolls back), so the
+            // client may safely send it again; RxDB clients retry on their own
+            LOG.warnf("database unavailable: %s", e.toString());
+            return body(503, "database unavailable; retry shortly")
+                    .header("Retry-After", DatabaseUnavailable.RETRY_AFTER_SECONDS).build();
+        }
         LOG.error("unexpected failure", e);
         return respond(500, "internal error");
     }
