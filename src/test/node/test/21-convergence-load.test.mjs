@@ -166,6 +166,20 @@ async function run(seed) {
     }
 }
 
+describe('the accepted-write check', () => {
+    test('finds a write that is neither the final state nor built on', () => {
+        const v1 = { id: 'a', note: '1', _deleted: false };
+        const v2 = { id: 'a', note: '2', _deleted: false };
+        const v3 = { id: 'a', note: '3', _deleted: false };
+        const log = [{ id: 'a', assumed: null, doc: v1 }, { id: 'a', assumed: v1, doc: v2 }, { id: 'a', assumed: v2, doc: v3 }];
+        assert.equal(assertNothingAcceptedIsLost([v3], log), 2, 'v1 and v2 were superseded, v3 is kept');
+        assert.throws(() => assertNothingAcceptedIsLost([v2], log), /neither kept nor superseded/, 'v3 lost');
+        assert.throws(() => assertNothingAcceptedIsLost([], log), /no row on the server/, 'the document lost');
+        // key order does not matter
+        assert.equal(assertNothingAcceptedIsLost([{ _deleted: false, note: '3', id: 'a' }], log), 2);
+    });
+});
+
 describe('convergence under load', () => {
     test(`${CLIENTS} clients, random writes and offline periods for ${SECONDS} s, ${RUNS} run(s) from seed ${SEED}: `
         + 'every client equals the server and no accepted write is lost', withLogs(async () => {

@@ -71,8 +71,9 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
         if (DatabaseUnavailable.causes(e)) {
-            // nothing of the request was committed (a lost connection rolls back), so the
-            // client may safely send it again; RxDB clients retry on their own
+            // Sending the request again is safe, and RxDB clients do it on their own: a lost
+            // connection rolls its transaction back, and a push lost during COMMIT that did
+            // commit is recognised when re-sent (PushService: neither rewritten nor a conflict).
             LOG.warnf("database unavailable: %s", e.toString());
             return body(503, "database unavailable; retry shortly")
                     .header("Retry-After", DatabaseUnavailable.RETRY_AFTER_SECONDS).build();
