@@ -262,7 +262,7 @@ public final class Bench {
                             + "checkpoint until a short page. Ceiling 1: pgbench (`-M extended`, as many connections as "
                             + "clients) running the service's page query for random full pages of that user, as the table "
                             + "owner. Ceiling 2: the same page in the transaction the service wraps it in (BEGIN, "
-                            + "`set_config('rxsync.user_id')`, page, COMMIT) as the runtime role `rxsync_app` under "
+                            + "`rxsync_act_for(user)`, page, COMMIT) as the runtime role `rxsync_app` under "
                             + "row-level security. Ratio = rxsync ÷ ceiling. Load average before: " + load + ".")
                     .line("")
                     .table(List.of("clients", "batch", "rxsync docs/s", "page p50 / p99 (ms)", "CPU gen/svc/machine %",

@@ -29,11 +29,11 @@ final class CeilingSql {
 
     /**
      * The same page in the transaction the service wraps it in, as the runtime role under
-     * row-level security: BEGIN, declare the user, the page, COMMIT.
+     * row-level security: BEGIN, declare the user (rxsync_act_for, V9), the page, COMMIT.
      */
     static final String PULL_PAGE_IN_TRANSACTION = RANDOM_PAGE + """
             BEGIN;
-            SELECT set_config('rxsync.user_id', :uid, true);
+            SELECT rxsync_act_for(:uid);
             """ + PAGE_QUERY + "COMMIT;\n";
 
     private static final String COLUMNS = "INSERT INTO orders (id, user_id, status, total_cents, currency, note, metadata, deleted)\n";
