@@ -4,6 +4,7 @@ import io.rxsync.auth.LoginThrottle;
 import io.rxsync.notes.NotesCollection;
 import io.rxsync.orders.OrderRepository;
 import io.rxsync.orders.OrdersCollection;
+import io.rxsync.replication.stream.ChangeSignal;
 import io.rxsync.users.UsersCollection;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,7 +49,7 @@ final class HotPathQueries {
      * Statements that read no table: nothing to plan. ({@code rxsync_act_for} reads one users
      * row by primary key inside the function, where EXPLAIN does not look.)
      */
-    static final Set<String> TABLELESS = Set.of("BEGIN", "COMMIT", "ROLLBACK", WATERMARK, "SELECT pg_notify($1, $2)",
+    static final Set<String> TABLELESS = Set.of("BEGIN", "COMMIT", "ROLLBACK", WATERMARK, ChangeSignal.NOTIFY,
             RowSecurity.ACT_FOR_LIVE_USER, RowSecurity.ACT_FOR_ALL_USERS, "SELECT set_config('rxsync.scope', 'auth', true)");
 
     /**
