@@ -171,7 +171,7 @@ public final class Bench {
         String load = ProcStats.loadAverage();
         List<List<String>> rows = new ArrayList<>();
         try (Service first = Service.start(options, "service-first-start.log")) {
-            rows.add(List.of("first start, empty database (runs the 6 migrations)", Long.toString(first.readyMillis()),
+            rows.add(List.of("first start, empty database (runs every migration)", Long.toString(first.readyMillis()),
                     f2(first.quarkusStartedSeconds()), f0(first.rssMiB())));
         }
         for (int i = 1; i <= 3; i++) {
@@ -461,9 +461,15 @@ public final class Bench {
                                     f1(fromSend.percentileMillis(100)),
                                     f1(fromAck.percentileMillis(50)) + " / " + f1(fromAck.percentileMillis(99)),
                                     Integer.toString(missed), cpu.summary())));
-            goals.add(List.of("stream p99 ≤ 100 ms at " + options.liveStreams() + " streams",
-                    f1(fromSend.percentileMillis(99)) + " ms (" + missed + " writes never received)",
-                    judge(fromSend.percentileMillis(99) <= 100 && missed == 0)));
+            // commit lies between push sent and push answered: judged on both bounds
+            double upper = fromSend.percentileMillis(99);
+            double lower = fromAck.percentileMillis(99);
+            goals.add(List.of("stream p99 ≤ 100 ms at " + options.liveStreams() + " streams (write committed → frame)",
+                    "between " + f1(lower) + " ms (from push answered) and " + f1(upper) + " ms (from push sent); "
+                            + missed + " writes never received",
+                    missed > 0 || lower > 100 ? judge(false)
+                            : upper <= 100 ? judge(true)
+                            : options.fullScale() ? "undecided: the bounds straddle 100 ms" : judge(false)));
 
             if (total > options.liveStreams()) {
                 openStreams(streams, streamTokens, options.liveStreams(), total, ids -> { }, ended);
