@@ -102,7 +102,13 @@ public class PushService {
 
     private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows) {
         List<String> ids = rows.stream().map(r -> r.checked().id()).sorted().toList();
-        return repository.actFor(tx, userId).flatMap(ignored -> repository.lockByIds(tx, collection, ids)).flatMap(stored -> {
+        // The caller declaration and the lock are sent at once and run in order (pipelined):
+        // one round trip less. If the account is gone, actFor fails the push; the lock, run
+        // without a declared user, saw and locked nothing.
+        Uni<List<StoredDocument>> locked = Uni.combine().all()
+                .unis(repository.actFor(tx, userId), repository.lockByIds(tx, collection, ids))
+                .with((ignored, stored) -> stored);
+        return locked.flatMap(stored -> {
             Map<String, StoredDocument> current = byId(stored, userId);
             List<ObjectNode> conflicts = new ArrayList<>();
             List<Row> inserts = new ArrayList<>();
