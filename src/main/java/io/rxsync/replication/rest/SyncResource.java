@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rxsync.auth.BearerAuthenticator;
 import io.rxsync.auth.Caller;
+import io.rxsync.ops.ReplicationMetrics;
 import io.rxsync.replication.Checkpoint;
 import io.rxsync.replication.CollectionRegistry;
 import io.rxsync.replication.PullService;
@@ -48,9 +49,12 @@ public class SyncResource {
     private final StreamService streams;
     private final ReplicationConfig config;
     private final ObjectMapper json;
+    private final ReplicationMetrics metrics;
 
     public SyncResource(CollectionRegistry registry, BearerAuthenticator authenticator, PullService pulls,
-                        PushService pushes, StreamService streams, ReplicationConfig config, ObjectMapper json) {
+                        PushService pushes, StreamService streams, ReplicationConfig config, ObjectMapper json,
+                        ReplicationMetrics metrics) {
+        this.metrics = metrics;
         this.registry = registry;
         this.authenticator = authenticator;
         this.pulls = pulls;
@@ -80,7 +84,8 @@ public class SyncResource {
         ReplicatedCollection c = registry.resolve(collection, version);
         Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
         Checkpoint after = Checkpoint.parse(lwt, id, c.idField());
-        return pulls.pull(c, caller.userId(), after, parseLimit(limit));
+        return pulls.pull(c, caller.userId(), after, parseLimit(limit))
+                .invoke(page -> metrics.pulled(c, page.documents().size()));
     }
 
     @POST
@@ -90,7 +95,9 @@ public class SyncResource {
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
         Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        return pushes.push(c, caller.userId(), parseJson(body));
+        JsonNode rows = parseJson(body);
+        return pushes.push(c, caller.userId(), rows)
+                .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
     }
 
     @GET

@@ -1,0 +1,24 @@
+package io.rxsync.ops;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import java.lang.management.ManagementFactory;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Liveness;
+
+/**
+ * Alive while the process answers HTTP on its event loop, which is what reaching this check
+ * proves. Deliberately independent of the database: a database outage makes the instance
+ * unready (ChangeFeedHealthCheck, the datasource check), and restarting it would not help.
+ */
+@Liveness
+@ApplicationScoped
+public class ProcessLivenessCheck implements HealthCheck {
+
+    @Override
+    public HealthCheckResponse call() {
+        return HealthCheckResponse.named("process")
+                .withData("uptimeMs", ManagementFactory.getRuntimeMXBean().getUptime())
+                .up().build();
+    }
+}
