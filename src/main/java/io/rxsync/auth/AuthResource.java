@@ -1,16 +1,26 @@
 package io.rxsync.auth;
 
+import io.rxsync.web.ApiDocs;
+import io.rxsync.web.ApiError;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
 @Path("/api/v1/auth")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "auth")
 public class AuthResource {
 
     private final AuthService auth;
@@ -22,12 +32,32 @@ public class AuthResource {
     @POST
     @Path("/register")
     @ResponseStatus(201)
+    @Operation(summary = "Create an account", description = "Password of at least 10 characters; the email is stored lower-case.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            examples = @ExampleObject(name = "registration", value = ApiDocs.REGISTRATION)))
+    @APIResponse(responseCode = "201", description = "The new account and a token", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "session", value = ApiDocs.SESSION)))
+    @APIResponse(responseCode = "400", description = "Invalid email, password or display name", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_REQUEST)))
+    @APIResponse(responseCode = "409", description = "The email is taken", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "409", value = ApiDocs.CONFLICT_EMAIL)))
+
     public Uni<Credentials.Session> register(Credentials.Registration request) {
         return auth.register(request);
     }
 
     @POST
     @Path("/login")
+    @Operation(summary = "Sign in", description = "Answers a fresh RS256 token for the sync routes.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            examples = @ExampleObject(name = "login", value = ApiDocs.LOGIN)))
+    @APIResponse(responseCode = "200", description = "The account and a token", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "session", value = ApiDocs.SESSION)))
+    @APIResponse(responseCode = "400", description = "Malformed body", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_REQUEST)))
+    @APIResponse(responseCode = "401", description = "Unknown email or wrong password", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "401", value = ApiDocs.UNAUTHORIZED)))
+
     public Uni<Credentials.Session> login(Credentials.Login request) {
         return auth.login(request);
     }
