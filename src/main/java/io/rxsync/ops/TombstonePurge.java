@@ -16,7 +16,7 @@ import org.jboss.logging.Logger;
 /**
  * Removes tombstones older than {@code rxsync.tombstones.retention}, on a schedule. The work
  * is one call per collection of the SQL function {@code rxsync_purge_tombstones} (migration
- * V7), which runs as the tables' owner (the runtime role sees one user at a time), raises
+ * V10), which runs as the tables' owner (the runtime role sees one user at a time), raises
  * the purge horizon of every user who lost a tombstone, and lets only one instance purge a
  * collection at a time. Reactive all the way: the scheduler calls it on the event loop and
  * nothing here blocks.

@@ -19,7 +19,7 @@ final class CollectionSql {
     static final String BELOW_WATERMARK = "t.change_xid < rxsync_watermark()";
 
     /**
-     * The pull's tombstone-retention guard (migration V7): it raises SQLSTATE
+     * The pull's tombstone-retention guard (migration V10): it raises SQLSTATE
      * {@value #CHECKPOINT_TOO_OLD} when the checkpoint ($2) is at or below a purged tombstone
      * of the user ($1). Its arguments are constants, so PostgreSQL runs it once, before any
      * row and in the page's own snapshot; the pull stays one statement.

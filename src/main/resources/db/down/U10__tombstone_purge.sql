@@ -1,4 +1,4 @@
--- Reverts V7__tombstone_purge.sql.
+-- Reverts V10__tombstone_purge.sql.
 DROP FUNCTION rxsync_checkpoint_after_horizon(text, uuid, xid8);
 DROP FUNCTION rxsync_purge_tombstones(text, regclass, name, interval);
 
@@ -17,4 +17,4 @@ $$;
 
 DROP TABLE rxsync_tombstone_horizons;
 
-DELETE FROM flyway_schema_history WHERE version = '7';
+DELETE FROM flyway_schema_history WHERE version = '10';
