@@ -3,10 +3,12 @@ package io.rxsync.auth;
 import io.rxsync.web.ApiDocs;
 import io.rxsync.web.ApiError;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
@@ -57,8 +59,12 @@ public class AuthResource {
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_REQUEST)))
     @APIResponse(responseCode = "401", description = "Unknown email or wrong password", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "401", value = ApiDocs.UNAUTHORIZED)))
-
-    public Uni<Credentials.Session> login(Credentials.Login request) {
-        return auth.login(request);
+    @APIResponse(responseCode = "429", description = "Too many failed logins for this account or address; see Retry-After",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
+                    examples = @ExampleObject(name = "429", value = ApiDocs.TOO_MANY)))
+    public Uni<Credentials.Session> login(Credentials.Login request, @Context HttpServerRequest http) {
+        // the peer's address, or the client's from X-Forwarded-For/Forwarded when
+        // quarkus.http.proxy.* trusts the proxy in front (README, Configuration)
+        return auth.login(request, http.remoteAddress().hostAddress());
     }
 }

@@ -65,6 +65,10 @@ public final class ApiDocs {
             {"code": 410, "error": true, "message": "checkpoint is older than the tombstone retention: deletes may have been purged since; resync from scratch (drop the local collection state and start replication again from an empty checkpoint)"}""";
     public static final String TOO_LARGE = """
             {"code": 413, "error": true, "message": "a push may carry at most 1000 rows"}""";
+    public static final String TOO_MANY = """
+            {"code": 429, "error": true, "message": "too many failed logins; try again later"}""";
+    public static final String UNAVAILABLE = """
+            {"code": 503, "error": true, "message": "database unavailable; retry shortly"}""";
     public static final String INTERNAL = """
             {"code": 500, "error": true, "message": "internal error"}""";
     public static final String OUTDATED = """

@@ -63,6 +63,14 @@ class DockerFilesIT {
         JsonNode compose = new YAMLMapper().readTree(DOCKER.resolve("compose.yml").toFile());
         JsonNode services = compose.path("services");
         assertEquals("postgres:16", services.path("postgres").path("image").asText());
+        for (JsonNode volume : services.path("postgres").path("volumes")) {
+            String hostPath = volume.asText().split(":")[0];
+            if (hostPath.startsWith(".")) {
+                assertTrue(Files.exists(DOCKER.resolve(hostPath)), volume.asText());
+            }
+        }
+        assertTrue(services.path("postgres").path("volumes").toString().contains("database-roles.sql"),
+                "the runtime role exists before the migration grants to it");
 
         JsonNode migrate = services.path("migrate");
         assertEquals("migrate", migrate.path("environment").path("QUARKUS_PROFILE").asText());

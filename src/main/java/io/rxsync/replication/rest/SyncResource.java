@@ -14,6 +14,7 @@ import io.rxsync.replication.PushService;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationConfig;
 import io.rxsync.replication.RxdbSchema;
+import io.rxsync.replication.stream.LiveAccount;
 import io.rxsync.replication.stream.StreamEvent;
 import io.rxsync.replication.stream.StreamService;
 import io.rxsync.web.ApiDocs;
@@ -118,7 +119,9 @@ public class SyncResource {
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "426", value = ApiDocs.OUTDATED)))
     @APIResponse(responseCode = "410", description = "Checkpoint older than the tombstone retention: resync from scratch", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "410", value = ApiDocs.GONE)))
-
+    @APIResponse(responseCode = "503", description = "Database unavailable; retry after Retry-After", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
+            examples = @ExampleObject(name = "503", value = ApiDocs.UNAVAILABLE)))
     public Uni<PullService.Page> pull(@RestPath String collection, @RestPath int version,
                                       @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
                                       @Context HttpHeaders headers) {
@@ -154,7 +157,9 @@ public class SyncResource {
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
     @APIResponse(responseCode = "426", description = "Outdated schema version: update the app", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "426", value = ApiDocs.OUTDATED)))
-
+    @APIResponse(responseCode = "503", description = "Database unavailable; retry after Retry-After", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
+            examples = @ExampleObject(name = "503", value = ApiDocs.UNAVAILABLE)))
     public Uni<List<ObjectNode>> push(@RestPath String collection, @RestPath int version, String body,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
@@ -181,7 +186,7 @@ public class SyncResource {
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
     @APIResponse(responseCode = "426", description = "Outdated schema version: update the app", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "426", value = ApiDocs.OUTDATED)))
-
+    @LiveAccount
     @ResponseHeader(name = "Cache-Control", value = "no-cache")
     @ResponseHeader(name = "X-Accel-Buffering", value = "no")
     public Multi<OutboundSseEvent> pullStream(@RestPath String collection, @RestPath int version,
