@@ -1,29 +1,69 @@
 package io.rxsync.web;
 
+import jakarta.ws.rs.core.Application;
+import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Components;
 import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.info.Info;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
  * The OpenAPI document (/q/openapi, Swagger UI at /q/swagger-ui): the parts every route
- * shares, and the example bodies the routes' annotations point to, as constants so that
+ * shares (read from the JAX-RS Application class, hence the otherwise empty subclass), and the example bodies the routes' annotations point to, as constants so that
  * they read like the wire.
  */
 @OpenAPIDefinition(
         info = @Info(title = "rxsync", version = "1",
                 description = "RxDB replication over HTTP: pull by checkpoint, push with conflict detection, "
                         + "live stream over SSE. Every error is {\"code\",\"error\":true,\"message\"}."),
+        components = @Components(parameters = {
+                @Parameter(name = ApiDocs.COLLECTION_PARAMETER, in = ParameterIn.PATH, required = true,
+                        description = "Collection name", example = "orders"),
+                @Parameter(name = ApiDocs.VERSION_PARAMETER, in = ParameterIn.PATH, required = true,
+                        description = "The client's schema version", example = "0")
+        }, responses = {
+                @APIResponse(name = ApiDocs.UNAUTHORIZED_RESPONSE, responseCode = "401",
+                        description = "Missing, invalid or expired token", content = @Content(
+                        mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
+                        examples = @ExampleObject(name = "401", value = ApiDocs.UNAUTHORIZED))),
+                @APIResponse(name = ApiDocs.NOT_FOUND_RESPONSE, responseCode = "404",
+                        description = "Unknown collection or future schema version", content = @Content(
+                        mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
+                        examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND))),
+                @APIResponse(name = ApiDocs.OUTDATED_RESPONSE, responseCode = "426",
+                        description = "Outdated schema version: update the app", content = @Content(
+                        mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
+                        examples = @ExampleObject(name = "426", value = ApiDocs.OUTDATED))),
+                @APIResponse(name = ApiDocs.UNAVAILABLE_RESPONSE, responseCode = "503",
+                        description = "Database unavailable; retry after Retry-After", content = @Content(
+                        mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
+                        examples = @ExampleObject(name = "503", value = ApiDocs.UNAVAILABLE)))
+        }),
         tags = {
                 @Tag(name = "auth", description = "Accounts and tokens"),
                 @Tag(name = "sync", description = "The RxDB replication routes of every collection")
         })
-public final class ApiDocs {
+public class ApiDocs extends Application {
 
     /** The security scheme (quarkus.smallrye-openapi.security-scheme-name): the JWT of register or login. */
     public static final String BEARER = "bearer";
 
-    private ApiDocs() {
-    }
+    /** The path parameters of every collection route. */
+    public static final String COLLECTION_PARAMETER = "collection";
+    public static final String VERSION_PARAMETER = "version";
+
+    /** Error answers several routes share, defined once under components/responses. */
+    public static final String UNAUTHORIZED_RESPONSE = "unauthorized";
+    public static final String NOT_FOUND_RESPONSE = "notFound";
+    public static final String OUTDATED_RESPONSE = "outdated";
+    public static final String UNAVAILABLE_RESPONSE = "unavailable";
+
 
     public static final String REGISTRATION = """
             {"email": "ada@example.com", "password": "correct horse battery", "displayName": "Ada"}""";

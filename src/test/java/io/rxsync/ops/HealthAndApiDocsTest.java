@@ -60,7 +60,7 @@ class HealthAndApiDocsTest {
             boolean errorExample = false;
             for (Iterator<Map.Entry<String, JsonNode>> it = op.path("responses").fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> response = it.next();
-                for (JsonNode media : response.getValue().path("content")) {
+                for (JsonNode media : resolve(doc, response.getValue()).path("content")) {
                     for (JsonNode example : media.path("examples")) {
                         String value = example.path("value").isTextual() ? example.path("value").asText()
                                 : example.path("value").toString();
@@ -91,6 +91,17 @@ class HealthAndApiDocsTest {
     @Test
     void swaggerUiIsServed() {
         given().get("/q/swagger-ui/").then().statusCode(200).body(containsString("swagger"));
+    }
+
+    /** A response itself, or the shared one its {@code $ref} points to (#/components/responses/…). */
+    private static JsonNode resolve(JsonNode doc, JsonNode response) {
+        String ref = response.path("$ref").asText();
+        if (ref.isEmpty()) {
+            return response;
+        }
+        JsonNode target = doc.at(ref.substring(1));
+        assertTrue(!target.isMissingNode(), "dangling " + ref);
+        return target;
     }
 
     /** (path, lower-case method) of every JAX-RS method of the resource classes. */

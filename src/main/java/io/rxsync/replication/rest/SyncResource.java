@@ -101,8 +101,8 @@ public class SyncResource {
     @Operation(summary = "Pull the next page after a checkpoint",
             description = "Up to `limit` of the caller's documents strictly after (lwt, id), in commit order; "
                     + "a short page means caught up, an empty one echoes the checkpoint. 410: resync from scratch.")
-    @Parameter(name = "collection", in = ParameterIn.PATH, description = "Collection name", example = "orders")
-    @Parameter(name = "version", in = ParameterIn.PATH, description = "The client's schema version", example = "0")
+    @Parameter(name = "collection", in = ParameterIn.PATH, ref = ApiDocs.COLLECTION_PARAMETER)
+    @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
     @Parameter(name = "lwt", in = ParameterIn.QUERY, description = "Checkpoint lwt (0 or absent: first pull)", example = "7351")
     @Parameter(name = "id", in = ParameterIn.QUERY, description = "Checkpoint id ('' first)", example = "0b6f5f4e-1d2c-4b3a-8e9f-112233445566")
     @Parameter(name = "limit", in = ParameterIn.QUERY, required = true, description = "Page size, 1 to 1000", example = "100")
@@ -111,17 +111,12 @@ public class SyncResource {
             mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "page", value = ApiDocs.PAGE)))
     @APIResponse(responseCode = "400", description = "Bad checkpoint or limit", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_REQUEST)))
-    @APIResponse(responseCode = "401", description = "Missing, invalid or expired token", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "401", value = ApiDocs.UNAUTHORIZED)))
-    @APIResponse(responseCode = "404", description = "Unknown collection or future schema version", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
-    @APIResponse(responseCode = "426", description = "Outdated schema version: update the app", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "426", value = ApiDocs.OUTDATED)))
+    @APIResponse(responseCode = "401", ref = ApiDocs.UNAUTHORIZED_RESPONSE)
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
     @APIResponse(responseCode = "410", description = "Checkpoint older than the tombstone retention: resync from scratch", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "410", value = ApiDocs.GONE)))
-    @APIResponse(responseCode = "503", description = "Database unavailable; retry after Retry-After", content = @Content(
-            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
-            examples = @ExampleObject(name = "503", value = ApiDocs.UNAVAILABLE)))
+    @APIResponse(responseCode = "503", ref = ApiDocs.UNAVAILABLE_RESPONSE)
     public Uni<PullService.Page> pull(@RestPath String collection, @RestPath int version,
                                       @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
                                       @Context HttpHeaders headers) {
@@ -137,8 +132,8 @@ public class SyncResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Push changed documents",
             description = "All rows in one transaction; answers the current server state of every conflicting document.")
-    @Parameter(name = "collection", in = ParameterIn.PATH, description = "Collection name", example = "orders")
-    @Parameter(name = "version", in = ParameterIn.PATH, description = "The client's schema version", example = "0")
+    @Parameter(name = "collection", in = ParameterIn.PATH, ref = ApiDocs.COLLECTION_PARAMETER)
+    @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
     @SecurityRequirement(name = ApiDocs.BEARER)
     @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY),
@@ -151,15 +146,10 @@ public class SyncResource {
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "403", value = ApiDocs.FORBIDDEN)))
     @APIResponse(responseCode = "413", description = "Body or batch too large", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "413", value = ApiDocs.TOO_LARGE)))
-    @APIResponse(responseCode = "401", description = "Missing, invalid or expired token", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "401", value = ApiDocs.UNAUTHORIZED)))
-    @APIResponse(responseCode = "404", description = "Unknown collection or future schema version", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
-    @APIResponse(responseCode = "426", description = "Outdated schema version: update the app", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "426", value = ApiDocs.OUTDATED)))
-    @APIResponse(responseCode = "503", description = "Database unavailable; retry after Retry-After", content = @Content(
-            mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
-            examples = @ExampleObject(name = "503", value = ApiDocs.UNAVAILABLE)))
+    @APIResponse(responseCode = "401", ref = ApiDocs.UNAUTHORIZED_RESPONSE)
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
+    @APIResponse(responseCode = "503", ref = ApiDocs.UNAVAILABLE_RESPONSE)
     public Uni<List<ObjectNode>> push(@RestPath String collection, @RestPath int version, String body,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
@@ -175,17 +165,14 @@ public class SyncResource {
     @Operation(summary = "Live stream of changes (SSE)",
             description = "Unnamed `data:` frames {documents, checkpoint} and `: ping` heartbeats; the server closes "
                     + "the stream on token expiry, lost change feed and shutdown: pull from the checkpoint and reconnect.")
-    @Parameter(name = "collection", in = ParameterIn.PATH, description = "Collection name", example = "orders")
-    @Parameter(name = "version", in = ParameterIn.PATH, description = "The client's schema version", example = "0")
+    @Parameter(name = "collection", in = ParameterIn.PATH, ref = ApiDocs.COLLECTION_PARAMETER)
+    @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
     @SecurityRequirement(name = ApiDocs.BEARER)
     @APIResponse(responseCode = "200", description = "The event stream", content = @Content(
             mediaType = MediaType.SERVER_SENT_EVENTS, examples = @ExampleObject(name = "frames", value = ApiDocs.STREAM)))
-    @APIResponse(responseCode = "401", description = "Missing, invalid or expired token", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "401", value = ApiDocs.UNAUTHORIZED)))
-    @APIResponse(responseCode = "404", description = "Unknown collection or future schema version", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
-    @APIResponse(responseCode = "426", description = "Outdated schema version: update the app", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "426", value = ApiDocs.OUTDATED)))
+    @APIResponse(responseCode = "401", ref = ApiDocs.UNAUTHORIZED_RESPONSE)
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
     @LiveAccount
     @ResponseHeader(name = "Cache-Control", value = "no-cache")
     @ResponseHeader(name = "X-Accel-Buffering", value = "no")
@@ -202,12 +189,11 @@ public class SyncResource {
     @GET
     @Path("/{collection}/{version}")
     @Operation(summary = "A collection's base URL", description = "Not a resource: 426 for an outdated schema version, else 404.")
-    @Parameter(name = "collection", in = ParameterIn.PATH, description = "Collection name", example = "orders")
-    @Parameter(name = "version", in = ParameterIn.PATH, description = "The client's schema version", example = "0")
+    @Parameter(name = "collection", in = ParameterIn.PATH, ref = ApiDocs.COLLECTION_PARAMETER)
+    @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
     @APIResponse(responseCode = "404", description = "Always, for a current version", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
-    @APIResponse(responseCode = "426", description = "Outdated schema version: update the app", content = @Content(mediaType = MediaType.APPLICATION_JSON,
-            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "426", value = ApiDocs.OUTDATED)))
+    @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
     public void base(@RestPath String collection, @RestPath int version) {
         registry.resolve(collection, version);
         throw ApiException.notFound("no such route");
