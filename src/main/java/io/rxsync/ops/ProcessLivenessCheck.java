@@ -1,6 +1,8 @@
 package io.rxsync.ops;
 
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
@@ -14,7 +16,12 @@ import org.eclipse.microprofile.health.Liveness;
 @ApplicationScoped
 public class ProcessLivenessCheck implements HealthCheck {
 
-    private final long startedMillis = System.currentTimeMillis();
+    private volatile long startedMillis = System.currentTimeMillis();
+
+    /** The bean is created on the first probe; uptime counts from the application's start. */
+    void onStart(@Observes StartupEvent event) {
+        startedMillis = System.currentTimeMillis();
+    }
 
     @Override
     public HealthCheckResponse call() {
