@@ -1,0 +1,216 @@
+// The web app (src/main/webui, served by the packaged server at /) in a real browser:
+// Debian's Chromium driven by playwright-core. Two browser contexts (two devices, each with
+// its own IndexedDB) of one user: A goes offline, edits an order and creates one; B edits the
+// same order and deletes another online; A comes back online. Both pages must then show the
+// same orders as the server, A's conflicting edit resolved in the server's favour and shown
+// as "conflicts resolved". Screenshots of the key states go to target/web-app-screenshots.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { getSchema, serverOrders, startEnv, waitFor, withLogs } from '../lib/harness.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.RXSYNC_CHROMIUM || '/usr/bin/chromium';
+const SCREENSHOTS = process.env.RXSYNC_SCREENSHOT_DIR
+    || path.resolve(here, '../../../../target/web-app-screenshots');
+const APP_SCHEMA = JSON.parse(fs.readFileSync(
+    path.resolve(here, '../../../main/webui/src/orders.schema.json'), 'utf8'));
+const PASSWORD = 'correct-horse-battery';
+
+const haveChromium = fs.existsSync(CHROMIUM);
+if (!haveChromium && !process.env.CI) {
+    // Outside CI a developer may lack the browser; say so loudly instead of passing quietly.
+    console.error(`\n${'!'.repeat(78)}\n!! web app browser test SKIPPED: no Chromium at ${CHROMIUM}.`
+        + `\n!! Install it with: apt-get install -y chromium   (.ci/run does this in CI)\n${'!'.repeat(78)}\n`);
+}
+
+let env;
+let browser;
+before(async () => {
+    if (!haveChromium) return;
+    env = await startEnv({ name: 'webapp' });
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+});
+
+after(async () => {
+    await browser?.close();
+    await env?.close();
+});
+
+// --- page helpers -------------------------------------------------------------------------
+
+async function openDevice(label) {
+    const context = await browser.newContext({ viewport: { width: 960, height: 560 } });
+    const page = await context.newPage();
+    const device = { label, context, page, urls: [], errors: [] };
+    page.on('request', (req) => device.urls.push(req.url()));
+    page.on('pageerror', (e) => device.errors.push(e.message));
+    page.on('console', (msg) => {
+        if (msg.type() === 'error' && process.env.RXSYNC_E2E_DEBUG) console.error(`[${label}]`, msg.text());
+    });
+    await page.goto(`${env.base}/`);
+    return device;
+}
+
+async function authenticate(page, action, email) {
+    await page.fill('#auth-form input[name=email]', email);
+    await page.fill('#auth-form input[name=password]', PASSWORD);
+    if (action === 'register') await page.fill('#auth-form input[name=displayName]', 'Field Seller');
+    await page.click(`#auth-form button[value=${action}]`);
+    await page.waitForSelector('#app:not([hidden])');
+}
+
+async function fillOrder(page, { status, amount, currency, note }) {
+    if (status) await page.selectOption('#order-form select[name=status]', status);
+    if (amount) await page.fill('#order-form input[name=amount]', amount);
+    if (currency) await page.fill('#order-form input[name=currency]', currency);
+    if (note !== undefined) await page.fill('#order-form textarea[name=note]', note);
+    await page.click('#order-save');
+}
+
+/** Creates an order through the form; returns its id (the row that was not there before). */
+async function createOrder(page, fields) {
+    const before = new Set((await shownOrders(page)).map((o) => o.id));
+    await fillOrder(page, fields);
+    const created = await waitFor(async () => (await shownOrders(page)).find((o) => !before.has(o.id)),
+        { what: 'the new order in the list' });
+    return created.id;
+}
+
+async function editOrder(page, id, fields) {
+    await page.click(`#orders li[data-order-id="${id}"] button[data-action=edit]`);
+    await fillOrder(page, fields);
+    await waitFor(async () => (await shownOrders(page)).find((o) => o.id === id && o.note === fields.note),
+        { what: `the edit of ${id} in the list` });
+}
+
+async function deleteOrder(page, id) {
+    await page.click(`#orders li[data-order-id="${id}"] button[data-action=delete]`);
+    await page.waitForSelector(`#orders li[data-order-id="${id}"]`, { state: 'detached' });
+}
+
+/** What the page shows, as {id, status, amount, currency, note}, by id. */
+function shownOrders(page) {
+    return page.$$eval('#orders li', (items) => items.map((li) => ({
+        id: li.dataset.orderId,
+        status: li.querySelector('[data-field=status]').textContent,
+        amount: li.querySelector('[data-field=amount]').textContent,
+        currency: li.querySelector('[data-field=currency]').textContent,
+        note: li.querySelector('[data-field=note]').textContent,
+    })).sort((a, b) => (a.id < b.id ? -1 : 1)));
+}
+
+/** The server's live orders in the same shape, read straight from PostgreSQL. */
+async function serverShown(userId) {
+    return (await serverOrders(env.pool, userId)).filter((o) => !o._deleted).map((o) => ({
+        id: o.id,
+        status: o.status,
+        amount: (o.totalCents / 100).toFixed(2),
+        currency: o.currency,
+        note: o.note ?? '',
+    }));
+}
+
+const syncState = (page) => page.getAttribute('#sync', 'data-state');
+const conflictsShown = async (page) => Number(await page.getAttribute('#sync', 'data-conflicts'));
+
+async function waitForState(device, state) {
+    await waitFor(async () => (await syncState(device.page)) === state,
+        { timeout: 20_000, what: `${device.label} showing "${state}"` });
+}
+
+async function screenshot(device, name) {
+    await device.page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+}
+
+// --- the scenario -------------------------------------------------------------------------
+
+test('two devices of one user: offline edits, a conflict and a delete converge on the server\'s state',
+    { skip: !haveChromium && !process.env.CI && `no Chromium at ${CHROMIUM}` },
+    withLogs(async () => {
+        // In CI the browser must be there: a missing one fails instead of skipping.
+        assert.ok(haveChromium, `no Chromium at ${CHROMIUM}; .ci/run installs it with apt-get`);
+        const email = `seller-${process.pid}-${Date.now()}@e2e.test`;
+
+        const a = await openDevice('A');
+        await authenticate(a.page, 'register', email);
+        const session = await a.page.evaluate(() => JSON.parse(localStorage.getItem('rxsync.session')));
+        assert.match(session.userId, /^[0-9a-f-]{36}$/);
+        // the app's bundled schema is the one the server lists
+        assert.deepEqual(APP_SCHEMA, await getSchema(env.base, session.token, 'orders'));
+
+        const b = await openDevice('B');
+        await authenticate(b.page, 'login', email);
+        await waitForState(a, 'online');
+        await waitForState(b, 'online');
+
+        // online: what A creates reaches B live
+        const visit = await createOrder(a.page, { status: 'pending', amount: '12.50', currency: 'EUR', note: 'first visit' });
+        const sample = await createOrder(a.page, { status: 'pending', amount: '5.00', currency: 'EUR', note: 'samples' });
+        await waitFor(async () => (await shownOrders(b.page)).length === 2, { what: 'B showing A\'s two orders' });
+        await screenshot(a, '1-online-a');
+
+        // A loses the network, edits the visit order and takes a new order
+        await a.context.setOffline(true);
+        await waitForState(a, 'offline');
+        await editOrder(a.page, visit, { status: 'paid', amount: '15.00', note: 'A: paid on site (offline)' });
+        const offlineOrder = await createOrder(a.page,
+            { status: 'shipped', amount: '99.99', currency: 'USD', note: 'taken offline' });
+        await screenshot(a, '2-offline-a');
+
+        // meanwhile B, online, edits the same order and deletes another
+        await editOrder(b.page, visit, { status: 'cancelled', note: 'B: customer cancelled by phone' });
+        await deleteOrder(b.page, sample);
+        await waitFor(async () => {
+            const rows = await serverShown(session.userId);
+            return rows.length === 1 && rows[0].note === 'B: customer cancelled by phone';
+        }, { what: 'B\'s edit and delete on the server' });
+        // A really was offline: it still shows its own version and the deleted order
+        const aOffline = await shownOrders(a.page);
+        assert.equal(aOffline.length, 3);
+        assert.equal(aOffline.find((o) => o.id === visit).note, 'A: paid on site (offline)');
+
+        // A comes back: its edit of the visit order conflicts, the server's version wins
+        await a.context.setOffline(false);
+        await waitFor(async () => (await conflictsShown(a.page)) >= 1,
+            { timeout: 20_000, what: 'A showing "conflicts resolved"' });
+        const expected = await waitFor(async () => {
+            const rows = await serverShown(session.userId);
+            return rows.length === 2 ? rows : null;
+        }, { timeout: 20_000, what: 'A\'s offline order on the server' });
+        await waitFor(async () => {
+            const [shownA, shownB] = await Promise.all([shownOrders(a.page), shownOrders(b.page)]);
+            return JSON.stringify(shownA) === JSON.stringify(expected)
+                && JSON.stringify(shownB) === JSON.stringify(expected);
+        }, { timeout: 20_000, what: 'both pages showing the server\'s orders' });
+        await waitForState(a, 'online');
+        await waitForState(b, 'online');
+        await screenshot(a, '3-back-online-a');
+        await screenshot(b, '3-back-online-b');
+
+        const final = await serverShown(session.userId);
+        assert.deepEqual(await shownOrders(a.page), final);
+        assert.deepEqual(await shownOrders(b.page), final);
+        assert.deepEqual(final.find((o) => o.id === visit),
+            { id: visit, status: 'cancelled', amount: '12.50', currency: 'EUR', note: 'B: customer cancelled by phone' });
+        assert.deepEqual(final.find((o) => o.id === offlineOrder),
+            { id: offlineOrder, status: 'shipped', amount: '99.99', currency: 'USD', note: 'taken offline' });
+        assert.ok(!final.some((o) => o.id === sample), 'the deleted order is gone');
+        assert.ok(await a.page.isVisible('#sync-conflicts'), 'A shows the resolved conflict');
+
+        // the token travels in headers only, never in a URL
+        for (const device of [a, b]) {
+            const leaked = device.urls.filter((u) => u.includes(session.token));
+            assert.deepEqual(leaked, [], `${device.label} put the token in a URL`);
+            assert.deepEqual(device.errors, [], `${device.label} page errors`);
+        }
+    }));
