@@ -200,6 +200,11 @@ async function deleteOrder(id: string): Promise<void> {
 
 // --- start ------------------------------------------------------------------------------------
 
+// The service worker keeps the app shell, so the app opens without the network too.
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  navigator.serviceWorker.register('/sw.js').catch((e) => console.warn('no service worker', e));
+}
+
 const saved = loadSession();
 if (saved) {
   // offline-first: the stored session opens the local database without the network

@@ -3,7 +3,7 @@
 // its own IndexedDB) of one user: A goes offline, edits an order and creates one; B edits the
 // same order and deletes another online; A comes back online. Both pages must then show the
 // same orders as the server, A's conflicting edit resolved in the server's favour and shown
-// as "conflicts resolved". Screenshots of the key states go to target/web-app-screenshots.
+// as "conflicts resolved". A also reloads the app while offline. Screenshots of the key states go to target/web-app-screenshots.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -148,6 +148,10 @@ test('two devices of one user: offline edits, a conflict and a delete converge o
         // the app's bundled schema is the one the server lists
         assert.deepEqual(APP_SCHEMA, await getSchema(env.base, session.token, 'orders'));
 
+        // the service worker keeps the app shell, so that A can also reload while offline
+        await waitFor(() => a.page.evaluate(() => navigator.serviceWorker.controller !== null),
+            { timeout: 20_000, what: 'A\'s service worker in control' });
+
         const b = await openDevice('B');
         await authenticate(b.page, 'login', email);
         await waitForState(a, 'online');
@@ -166,6 +170,13 @@ test('two devices of one user: offline edits, a conflict and a delete converge o
         const offlineOrder = await createOrder(a.page,
             { status: 'shipped', amount: '99.99', currency: 'USD', note: 'taken offline' });
         await screenshot(a, '2-offline-a');
+        // offline-first: the reloaded app opens from the cached shell and IndexedDB
+        const beforeReload = await shownOrders(a.page);
+        const reloaded = await a.page.reload();
+        assert.ok(reloaded.fromServiceWorker(), 'the offline reload was served by the service worker');
+        await waitFor(async () => JSON.stringify(await shownOrders(a.page)) === JSON.stringify(beforeReload),
+            { what: 'A\'s orders after an offline reload' });
+        assert.equal(await syncState(a.page), 'offline');
 
         // meanwhile B, online, edits the same order and deletes another
         await editOrder(b.page, visit, { status: 'cancelled', note: 'B: customer cancelled by phone' });
@@ -209,7 +220,8 @@ test('two devices of one user: offline edits, a conflict and a delete converge o
 
         // the token travels in headers only, never in a URL
         for (const device of [a, b]) {
-            const leaked = device.urls.filter((u) => u.includes(session.token));
+            const { token } = await device.page.evaluate(() => JSON.parse(localStorage.getItem('rxsync.session')));
+            const leaked = device.urls.filter((u) => u.includes(token));
             assert.deepEqual(leaked, [], `${device.label} put the token in a URL`);
             assert.deepEqual(device.errors, [], `${device.label} page errors`);
         }
