@@ -7,10 +7,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { getSchema, serverOrders, startEnv, waitFor, withLogs } from '../lib/harness.mjs';
+import { freePort, getSchema, serverOrders, startEnv, waitFor, withLogs } from '../lib/harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.RXSYNC_CHROMIUM || '/usr/bin/chromium';
@@ -29,9 +30,12 @@ if (!haveChromium && !process.env.CI) {
 
 let env;
 let browser;
+// Two other origins for the CORS test: one that RXSYNC_CORS_ORIGINS lists, one that it does not.
+const otherHosts = [];
 before(async () => {
     if (!haveChromium) return;
-    env = await startEnv({ name: 'webapp' });
+    for (let i = 0; i < 2; i++) otherHosts.push(await blankPageServer());
+    env = await startEnv({ name: 'webapp', props: { 'quarkus.http.cors.origins': otherHosts[0].origin } });
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -44,7 +48,19 @@ before(async () => {
 after(async () => {
     await browser?.close();
     await env?.close();
+    for (const host of otherHosts) host.server.close();
 });
+
+/** A static host for a front end on another origin: it serves one empty page. */
+async function blankPageServer() {
+    const port = await freePort();
+    const server = http.createServer((req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/html' });
+        res.end('<!doctype html><title>another origin</title>');
+    });
+    await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+    return { server, origin: `http://127.0.0.1:${port}` };
+}
 
 // --- page helpers -------------------------------------------------------------------------
 
@@ -224,5 +240,45 @@ test('two devices of one user: offline edits, a conflict and a delete converge o
             const leaked = device.urls.filter((u) => u.includes(token));
             assert.deepEqual(leaked, [], `${device.label} put the token in a URL`);
             assert.deepEqual(device.errors, [], `${device.label} page errors`);
+        }
+    }));
+
+test('a front end on another origin reaches the API only when RXSYNC_CORS_ORIGINS lists it',
+    { skip: !haveChromium && !process.env.CI && `no Chromium at ${CHROMIUM}` },
+    withLogs(async () => {
+        assert.ok(haveChromium, `no Chromium at ${CHROMIUM}; .ci/run installs it with apt-get`);
+        const context = await browser.newContext();
+        try {
+            const page = await context.newPage();
+            // The calls the app makes, from a page on the listed origin: sign-up, a pull and
+            // the live stream, each with the Authorization header (a preflighted request).
+            await page.goto(`${otherHosts[0].origin}/`);
+            const allowed = await page.evaluate(async (api) => {
+                const json = { 'Content-Type': 'application/json', Accept: 'application/json' };
+                const reg = await fetch(`${api}/api/v1/auth/register`, {
+                    method: 'POST', headers: json,
+                    body: JSON.stringify({ email: `cors-${Date.now()}@e2e.test`, password: 'correct-horse-battery', displayName: 'cors' }),
+                });
+                const { token } = await reg.json();
+                const auth = { ...json, Authorization: `Bearer ${token}` };
+                const pull = await fetch(`${api}/api/v1/sync/orders/0/pull?lwt=0&id=&limit=10`, { headers: auth });
+                const stream = await fetch(`${api}/api/v1/sync/orders/0/pullStream`, {
+                    headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' }, cache: 'no-store',
+                });
+                await stream.body.cancel();
+                return { register: reg.status, pull: pull.status, documents: (await pull.json()).documents, stream: stream.status };
+            }, env.base);
+            assert.deepEqual(allowed, { register: 201, pull: 200, documents: [], stream: 200 });
+
+            // the same sign-up from an origin that is not listed is blocked by the browser
+            await page.goto(`${otherHosts[1].origin}/`);
+            const refused = await page.evaluate((api) => fetch(`${api}/api/v1/auth/register`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify({ email: `cors-denied-${Date.now()}@e2e.test`, password: 'correct-horse-battery', displayName: 'x' }),
+            }).then((r) => `answered ${r.status}`, (e) => `blocked: ${e.name}`), env.base);
+            assert.equal(refused, 'blocked: TypeError');
+        } finally {
+            await context.close();
         }
     }));
