@@ -5,7 +5,7 @@ import { Subject } from 'rxjs';
 import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
 import type { Order, OrderCollection } from './database';
-import { openEventStream } from './event-stream';
+import FetchEventSource from './fetch-event-source';
 import { API_BASE } from './session';
 
 /** The server's checkpoint: the last transaction id (as `lwt`) and document id of a page. */
@@ -41,9 +41,7 @@ export class OrdersSync {
   private readonly stream$ = new Subject<RxReplicationPullStreamItem<Order, Checkpoint>>();
   private readonly replication: RxReplicationState<Order, Checkpoint>;
   private readonly url = `${API_BASE}/api/v1/sync/orders/0`;
-  private closeStream: (() => void) | null = null;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-  private stopped = false;
+  private stream: FetchEventSource | null = null;
 
   constructor(collection: OrderCollection, private readonly token: string) {
     this.replication = replicateRxCollection<Order, Checkpoint>({
@@ -95,7 +93,6 @@ export class OrdersSync {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     window.removeEventListener('online', this.goOnline);
     window.removeEventListener('offline', this.goOffline);
     this.closeStreamNow();
@@ -149,32 +146,29 @@ export class OrdersSync {
     return res.json();
   }
 
-  /** The live stream: each frame is a batch of changes with its checkpoint. */
+  /** The live stream: each frame is a batch of changes with its checkpoint. The token
+   * goes in the Authorization header (FetchEventSource), never in the URL. */
   private openStream(): void {
     this.closeStreamNow();
-    this.closeStream = openEventStream(`${this.url}/pullStream`, this.authHeaders(), {
-      onOpen: () => {
-        this.update({ online: true });
-        // whatever changed while the stream was closed is pulled now
-        this.stream$.next('RESYNC');
-      },
-      onData: (data) => this.stream$.next(JSON.parse(data)),
-      onClose: ({ status, error }) => {
-        this.closeStream = null;
-        if (status === 401) return this.signOut();
-        if (error !== undefined) this.update({ online: false });
-        this.stream$.next('RESYNC');
-        this.reconnectTimer = setTimeout(() => {
-          if (!this.stopped && navigator.onLine && !this.state.signedOut) this.openStream();
-        }, RETRY_MS);
-      },
-    });
+    const stream = new FetchEventSource(`${this.url}/pullStream`, { headers: this.authHeaders() });
+    stream.onopen = () => {
+      this.update({ online: true });
+      // whatever changed while the stream was closed is pulled now
+      this.stream$.next('RESYNC');
+    };
+    stream.onmessage = (event) => this.stream$.next(JSON.parse(event.data));
+    stream.onerror = (event) => {
+      if (event.status === 401) return this.signOut();
+      // it reconnects by itself; a failure without an answer means the server is unreachable
+      if (event.status === undefined) this.update({ online: false });
+      this.stream$.next('RESYNC');
+    };
+    this.stream = stream;
   }
 
   private closeStreamNow(): void {
-    clearTimeout(this.reconnectTimer);
-    this.closeStream?.();
-    this.closeStream = null;
+    this.stream?.close();
+    this.stream = null;
   }
 
   private signOut(): void {
