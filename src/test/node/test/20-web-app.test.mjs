@@ -11,7 +11,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, getSchema, serverOrders, startEnv, waitFor, withLogs } from '../lib/harness.mjs';
+import { freePort, getSchema, http as api, newOrder, registerUser, serverOrders, startEnv, waitFor, withLogs }
+    from '../lib/harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.RXSYNC_CHROMIUM || '/usr/bin/chromium';
@@ -20,6 +21,8 @@ const SCREENSHOTS = process.env.RXSYNC_SCREENSHOT_DIR
 const APP_SCHEMA = JSON.parse(fs.readFileSync(
     path.resolve(here, '../../../main/webui/src/orders.schema.json'), 'utf8'));
 const PASSWORD = 'correct-horse-battery';
+const OFFICIAL_BUILD = process.env.RXSYNC_OFFICIAL_BUILD_DIR
+    || path.resolve(here, '../../../../target/browser-official');
 
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium && !process.env.CI) {
@@ -51,10 +54,17 @@ after(async () => {
     for (const host of otherHosts) host.server.close();
 });
 
-/** A static host for a front end on another origin: it serves one empty page. */
+/** A static host for a front end on another origin: the official-client page's build
+ * (browser-official/, built by `npm run install-all`), an empty page for anything else. */
 async function blankPageServer() {
     const port = await freePort();
     const server = http.createServer((req, res) => {
+        const file = path.join(OFFICIAL_BUILD, path.normalize(new URL(req.url, 'http://x').pathname));
+        if (file.startsWith(OFFICIAL_BUILD) && fs.existsSync(file) && fs.statSync(file).isFile()) {
+            res.writeHead(200, { 'Content-Type': file.endsWith('.js') ? 'text/javascript' : 'text/html' });
+            res.end(fs.readFileSync(file));
+            return;
+        }
         res.writeHead(200, { 'Content-Type': 'text/html' });
         res.end('<!doctype html><title>another origin</title>');
     });
@@ -278,6 +288,48 @@ test('a front end on another origin reaches the API only when RXSYNC_CORS_ORIGIN
                 body: JSON.stringify({ email: `cors-denied-${Date.now()}@e2e.test`, password: 'correct-horse-battery', displayName: 'x' }),
             }).then((r) => `answered ${r.status}`, (e) => `blocked: ${e.name}`), env.base);
             assert.equal(refused, 'blocked: TypeError');
+        } finally {
+            await context.close();
+        }
+    }));
+
+test('the README\'s official replicateServer client syncs live in the browser with FetchEventSource',
+    { skip: !haveChromium && !process.env.CI && `no Chromium at ${CHROMIUM}` },
+    withLogs(async () => {
+        assert.ok(haveChromium, `no Chromium at ${CHROMIUM}; .ci/run installs it with apt-get`);
+        assert.ok(fs.existsSync(path.join(OFFICIAL_BUILD, 'index.html')),
+            `no build of browser-official/ at ${OFFICIAL_BUILD}: run npm run install-all in src/test/node`);
+        const user = await registerUser(env.base, 'official');
+        const context = await browser.newContext();
+        try {
+            const page = await context.newPage();
+            const urls = [];
+            page.on('request', (req) => urls.push(req.url()));
+            // hosted on the origin RXSYNC_CORS_ORIGINS lists, like a separately deployed app
+            await page.goto(`${otherHosts[0].origin}/index.html`);
+            await page.evaluate(({ base, token }) => window.official.start(base, token),
+                { base: env.base, token: user.token });
+
+            // written in the browser: pushed to the server
+            const mine = newOrder(user.userId, { note: 'from the official client' });
+            await page.evaluate((doc) => window.official.insert(doc), mine);
+            await waitFor(async () => (await serverOrders(env.pool, user.userId)).some((o) => o.id === mine.id),
+                { what: 'the official client\'s order on the server' });
+
+            // written by another client: arrives live through the stream
+            const theirs = newOrder(user.userId, { status: 'paid', note: 'from another device' });
+            const push = await api(env.base, 'POST', '/api/v1/sync/orders/0/push',
+                { token: user.token, body: [{ newDocumentState: theirs }] });
+            assert.equal(push.status, 200, push.text);
+            assert.deepEqual(push.body, []);
+            const docs = await waitFor(async () => {
+                const found = await page.evaluate(() => window.official.docs());
+                return found.some((d) => d.id === theirs.id) ? found : null;
+            }, { what: 'the other device\'s order in the official client' });
+            assert.equal(docs.find((d) => d.id === theirs.id).note, 'from another device');
+            assert.ok(urls.some((u) => u.endsWith('/api/v1/sync/orders/0/pullStream')), 'the stream was opened');
+            assert.deepEqual(urls.filter((u) => u.includes(user.token)), [], 'no token in a URL');
+            assert.deepEqual(await page.evaluate(() => window.official.errors()), []);
         } finally {
             await context.close();
         }
