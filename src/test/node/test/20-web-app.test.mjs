@@ -334,3 +334,19 @@ test('the README\'s official replicateServer client syncs live in the browser wi
             await context.close();
         }
     }));
+
+test('the README\'s client-integration blocks are the files the browser test runs', () => {
+    const root = path.resolve(here, '../../../..');
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const start = readme.indexOf('## Client integration');
+    assert.ok(start >= 0, 'the README has a Client integration section');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const blocks = [...section.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S]*?)\n```/g)];
+    assert.deepEqual(blocks.map((b) => b[1]), [
+        'src/test/node/browser-official/src/official-client.ts',
+        'src/test/node/browser-official/vite.config.ts',
+    ]);
+    for (const [, file, text] of blocks) {
+        assert.ok(fs.readFileSync(path.join(root, file), 'utf8').includes(text), `README block for ${file} differs from the file`);
+    }
+});
