@@ -40,12 +40,19 @@ $('auth-form').addEventListener('submit', async (event) => {
   }
 });
 
-$('logout').addEventListener('click', async () => {
-  // the local database stays: logging in again as the same user goes on from it
+async function logOut(): Promise<void> {
+  // the local database stays: logging in again as the same user goes on from it, and
+  // pushes what was written meanwhile
+  const email = loadSession()?.email ?? '';
   clearSession();
   await closeApp();
   showAuth();
-});
+  ($('auth-form') as HTMLFormElement).email.value = email;
+}
+
+$('logout').addEventListener('click', logOut);
+// the server refused the token (it expired): the orders stay, a new log-in syncs them
+$('relogin').addEventListener('click', logOut);
 
 // --- the signed-in app --------------------------------------------------------------------
 
@@ -84,6 +91,7 @@ function renderSyncState(state: SyncState): void {
         : ['online', 'Online, in sync'];
   el.dataset.state = key;
   $('sync-state').textContent = text;
+  $('relogin').hidden = !state.signedOut;
   el.dataset.conflicts = String(state.conflictsResolved);
   const conflicts = $('sync-conflicts');
   conflicts.hidden = state.conflictsResolved === 0;

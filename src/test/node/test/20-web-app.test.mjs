@@ -253,6 +253,45 @@ test('two devices of one user: offline edits, a conflict and a delete converge o
         }
     }));
 
+test('a refused token: the app says signed out, keeps the orders written meanwhile, and a new log-in syncs them',
+    { skip: !haveChromium && !process.env.CI && `no Chromium at ${CHROMIUM}` },
+    withLogs(async () => {
+        assert.ok(haveChromium, `no Chromium at ${CHROMIUM}; .ci/run installs it with apt-get`);
+        const email = `relogin-${process.pid}-${Date.now()}@e2e.test`;
+        const device = await openDevice('C');
+        try {
+            await authenticate(device.page, 'register', email);
+            const { userId } = await device.page.evaluate(() => JSON.parse(localStorage.getItem('rxsync.session')));
+            const first = await createOrder(device.page, { status: 'pending', amount: '1.00', currency: 'EUR', note: 'before' });
+            await waitFor(async () => (await serverShown(userId)).length === 1, { what: 'the first order on the server' });
+
+            // the stored token no longer verifies (as once it expired): every route answers 401
+            await device.page.evaluate(() => {
+                const session = JSON.parse(localStorage.getItem('rxsync.session'));
+                session.token = `${session.token.slice(0, -8)}AAAAAAAA`;
+                localStorage.setItem('rxsync.session', JSON.stringify(session));
+            });
+            await device.page.reload();
+            await waitForState(device, 'signed-out');
+            assert.deepEqual((await shownOrders(device.page)).map((o) => o.id), [first]);
+            const meanwhile = await createOrder(device.page,
+                { status: 'paid', amount: '2.00', currency: 'EUR', note: 'while signed out' });
+            assert.equal((await serverShown(userId)).length, 1, 'nothing is pushed without a valid token');
+
+            await device.page.click('#relogin');
+            await device.page.waitForSelector('#auth:not([hidden])');
+            assert.equal(await device.page.inputValue('#auth-form input[name=email]'), email.toLowerCase());
+            await authenticate(device.page, 'login', email);
+            await waitFor(async () => (await serverShown(userId)).some((o) => o.id === meanwhile),
+                { what: 'the order written while signed out on the server' });
+            await waitForState(device, 'online');
+            assert.deepEqual(await shownOrders(device.page), await serverShown(userId));
+            assert.deepEqual(device.errors, []);
+        } finally {
+            await device.context.close();
+        }
+    }));
+
 test('a front end on another origin reaches the API only when RXSYNC_CORS_ORIGINS lists it',
     { skip: !haveChromium && !process.env.CI && `no Chromium at ${CHROMIUM}` },
     withLogs(async () => {
