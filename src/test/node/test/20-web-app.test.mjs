@@ -244,11 +244,12 @@ test('two devices of one user: offline edits, a conflict and a delete converge o
         assert.ok(!final.some((o) => o.id === sample), 'the deleted order is gone');
         assert.ok(await a.page.isVisible('#sync-conflicts'), 'A shows the resolved conflict');
 
-        // the token travels in headers only, never in a URL
+        // the token travels in headers only, never in a URL or the server's log
         for (const device of [a, b]) {
             const { token } = await device.page.evaluate(() => JSON.parse(localStorage.getItem('rxsync.session')));
             const leaked = device.urls.filter((u) => u.includes(token));
             assert.deepEqual(leaked, [], `${device.label} put the token in a URL`);
+            assert.ok(!fs.readFileSync(env.servers[0].logFile, 'utf8').includes(token), 'a token in the server log');
             assert.deepEqual(device.errors, [], `${device.label} page errors`);
         }
     }));
