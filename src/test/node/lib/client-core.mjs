@@ -99,6 +99,7 @@ export function makeClientFactory(deps) {
         const stats = {
             pulls: [], // {checkpoint, batchSize, returned, nextCheckpoint, at}
             pushes: [], // {rows, conflicts, at}
+            accepted: [], // {id, assumed, doc, at}: every pushed row the server accepted
             streamEvents: 0,
             streamIds: new Set(), // ids of every document that arrived in a stream frame
             pulledIds: new Set(), // ids of every document a pull returned
@@ -164,6 +165,19 @@ export function makeClientFactory(deps) {
                     stats.pushes.push(entry);
                     const res = await orig(rows);
                     entry.conflicts = Array.isArray(res) ? res.length : res;
+                    // the writes the server answered as accepted (a row is accepted unless its
+                    // document comes back as a conflict), for the convergence test's log
+                    const conflicting = new Set((Array.isArray(res) ? res : []).map((d) => d.id));
+                    for (const row of rows) {
+                        const doc = row.newDocumentState;
+                        if (conflicting.has(doc.id)) continue;
+                        stats.accepted.push({
+                            id: doc.id,
+                            assumed: row.assumedMasterState ? plainDoc(row.assumedMasterState, true) : null,
+                            doc: plainDoc(doc, true),
+                            at: Date.now(),
+                        });
+                    }
                     return res;
                 };
             }

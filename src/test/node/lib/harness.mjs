@@ -77,8 +77,8 @@ export function freePort() {
 
 // ---------------------------------------------------------------------------------------
 // database
-export async function withPg(database, fn) {
-    const client = new pg.Client({ ...PG, database });
+export async function withPg(database, fn, server = PG) {
+    const client = new pg.Client({ ...server, database });
     await client.connect();
     try {
         return await fn(client);
@@ -87,18 +87,21 @@ export async function withPg(database, fn) {
     }
 }
 
-/** Drops and re-creates `name`. */
-export async function resetDatabase(name) {
+/** Drops and re-creates `name` (on the machine's PostgreSQL unless `server` says otherwise). */
+export async function resetDatabase(name, server = PG) {
     if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`bad database name ${name}`);
     await withPg('postgres', async (c) => {
         await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await c.query(`CREATE DATABASE ${name}`);
-    });
+    }, server);
 }
 
 /** A pooled connection to the test database, for assertions and external writes. */
-export function sqlPool(database) {
-    return new pg.Pool({ ...PG, database, max: 3 });
+export function sqlPool(database, server = PG) {
+    const pool = new pg.Pool({ ...server, database, max: 3 });
+    // a fault test stops the database under it: an idle client's error must not crash the run
+    pool.on('error', () => {});
+    return pool;
 }
 
 /**
@@ -216,8 +219,9 @@ export const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 // ---------------------------------------------------------------------------------------
 // server processes
 export class ServerProcess {
-    constructor({ database, port, name, props = {} }) {
+    constructor({ database, port, name, props = {}, pg: server = PG }) {
         this.props = props;
+        this.pg = server;
         this.database = database;
         this.port = port;
         this.name = name;
@@ -235,8 +239,8 @@ export class ServerProcess {
         const args = [
             '-Xmx384m', '-XX:TieredStopAtLevel=1',
             `-Dquarkus.http.port=${this.port}`,
-            `-Dquarkus.datasource.reactive.url=postgresql://${PG.host}:${PG.port}/${this.database}`,
-            `-Dquarkus.datasource.jdbc.url=jdbc:postgresql://${PG.host}:${PG.port}/${this.database}`,
+            `-Dquarkus.datasource.reactive.url=postgresql://${this.pg.host}:${this.pg.port}/${this.database}`,
+            `-Dquarkus.datasource.jdbc.url=jdbc:postgresql://${this.pg.host}:${this.pg.port}/${this.database}`,
             `-Dsmallrye.jwt.sign.key.location=file:${path.join(KEYS_DIR, 'privateKey.pem')}`,
             `-Dmp.jwt.verify.publickey.location=file:${path.join(KEYS_DIR, 'publicKey.pem')}`,
             '-Drxsync.stream.heartbeat-interval=PT2S',
@@ -289,17 +293,17 @@ export class ServerProcess {
 }
 
 /**
- * One test file's environment: a fresh database and `instances` servers on it.
- * Call `env.close()` in an `after` hook.
+ * One test file's environment: a fresh database and `instances` servers on it, on the
+ * machine's PostgreSQL or on `pg` (e.g. a PrivateCluster's). Call `env.close()` in an `after` hook.
  */
-export async function startEnv({ name, instances = 1, props = {} }) {
+export async function startEnv({ name, instances = 1, props = {}, pg: server = PG }) {
     const database = `rxsync_e2e_${name}${process.env.RXSYNC_TEST_DB_SUFFIX ?? ''}`;
-    await resetDatabase(database);
+    await resetDatabase(database, server);
     const servers = [];
     const env = {
         database,
         servers,
-        pool: sqlPool(database),
+        pool: sqlPool(database, server),
         get base() { return servers[0].base; },
         async close() {
             activeEnvs.delete(env);
@@ -315,7 +319,7 @@ export async function startEnv({ name, instances = 1, props = {} }) {
     try {
         // start them one after the other: the first one migrates the database
         for (let i = 0; i < instances; i++) {
-            const s = new ServerProcess({ database, port: await freePort(), name: `${name}-${i + 1}`, props });
+            const s = new ServerProcess({ database, port: await freePort(), name: `${name}-${i + 1}`, props, pg: server });
             servers.push(s);
             await s.start();
         }

@@ -1,10 +1,12 @@
 package io.rxsync.auth;
 
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
@@ -28,7 +30,9 @@ public class AuthResource {
 
     @POST
     @Path("/login")
-    public Uni<Credentials.Session> login(Credentials.Login request) {
-        return auth.login(request);
+    public Uni<Credentials.Session> login(Credentials.Login request, @Context HttpServerRequest http) {
+        // the peer's address, or the client's from X-Forwarded-For/Forwarded when
+        // quarkus.http.proxy.* trusts the proxy in front (README, Configuration)
+        return auth.login(request, http.remoteAddress().hostAddress());
     }
 }

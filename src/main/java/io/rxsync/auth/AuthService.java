@@ -23,11 +23,13 @@ public class AuthService {
     private final UserRepository users;
     private final PasswordHasher hasher;
     private final TokenIssuer tokens;
+    private final LoginThrottle throttle;
 
-    public AuthService(UserRepository users, PasswordHasher hasher, TokenIssuer tokens) {
+    public AuthService(UserRepository users, PasswordHasher hasher, TokenIssuer tokens, LoginThrottle throttle) {
         this.users = users;
         this.hasher = hasher;
         this.tokens = tokens;
+        this.throttle = throttle;
     }
 
     public Uni<Credentials.Session> register(Credentials.Registration request) {
@@ -53,15 +55,25 @@ public class AuthService {
                 .flatMap(user -> tokens.issue(user.id).map(token -> new Credentials.Session(user.id.toString(), token)));
     }
 
-    public Uni<Credentials.Session> login(Credentials.Login request) {
+    /**
+     * Logs in from {@code clientAddress}. Throttled per account and per address (429); a
+     * wrong password, an unknown and a deleted account get the same 401.
+     */
+    public Uni<Credentials.Session> login(Credentials.Login request, String clientAddress) {
         if (request == null || request.email() == null || request.password() == null) {
             throw ApiException.badRequest("body must be {email, password}");
         }
         String email = request.email().strip().toLowerCase(Locale.ROOT);
-        return Panache.withTransaction(() -> users.enterAuthScope().flatMap(ignored -> users.findByEmail(email)))
-                .flatMap(user -> hasher.matches(request.password(), user == null ? null : user.hashedPassword)
-                        .map(ok -> ok ? user : null))
-                .onItem().ifNull().failWith(() -> ApiException.unauthorized("invalid email or password"))
+        return throttle.check(email, clientAddress)
+                .flatMap(allowed -> Panache.withTransaction(() -> users.enterAuthScope().flatMap(ignored -> users.findByEmail(email))))
+                .flatMap(user -> {
+                    User live = user == null || user.deleted ? null : user;
+                    return hasher.matches(request.password(), live == null ? null : live.hashedPassword)
+                            .map(ok -> ok ? live : null);
+                })
+                .flatMap(user -> user != null ? Uni.createFrom().item(user)
+                        : throttle.recordFailure(email, clientAddress)
+                                .flatMap(recorded -> Uni.createFrom().failure(ApiException.unauthorized("invalid email or password"))))
                 .flatMap(user -> tokens.issue(user.id).map(token -> new Credentials.Session(user.id.toString(), token)));
     }
 

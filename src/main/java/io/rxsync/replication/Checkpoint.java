@@ -21,6 +21,8 @@ public record Checkpoint(BigDecimal lwt, String id) {
 
     public static final int MAX_ID_LENGTH = 512;
     private static final BigDecimal MAX_XID = BigDecimal.valueOf(Long.MAX_VALUE);
+    /** Digits after the point (or zeros before it) a lwt may have: far more than any client writes. */
+    private static final int MAX_LWT_SCALE = 30;
     private static final String NIL_UUID = "00000000-0000-0000-0000-000000000000";
 
     public static Checkpoint initial() {
@@ -61,6 +63,10 @@ public record Checkpoint(BigDecimal lwt, String id) {
         }
         if (lwt.signum() < 0) {
             throw ApiException.badRequest("checkpoint lwt must not be negative");
+        }
+        // 1e-999999999 is a valid number of 12 characters whose plain form has a billion digits
+        if (lwt.scale() > MAX_LWT_SCALE || lwt.scale() < -MAX_LWT_SCALE) {
+            throw ApiException.badRequest("checkpoint lwt has too many digits");
         }
         if (lwt.compareTo(MAX_XID) > 0) {
             throw ApiException.badRequest("checkpoint lwt is out of range");

@@ -60,7 +60,7 @@ public class PushService {
                 // the loser is rolled back whole, so running it again is safe.
                 .onFailure(PushService::isRetryable).retry().atMost(3)
                 .onFailure(PushService::isMissingOwner)
-                .transform(e -> ApiException.unauthorized("the account behind this token no longer exists"))
+                .transform(e -> ApiException.unauthorized(RowSecurity.ACCOUNT_GONE))
                 .invoke(outcome -> {
                     if (outcome.wrote()) {
                         changes.committed(collection);

@@ -1,6 +1,7 @@
 package io.rxsync.replication;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -13,16 +14,28 @@ import io.vertx.mutiny.sqlclient.Tuple;
  */
 public final class RowSecurity {
 
-    static final String ACT_FOR_USER = "SELECT set_config('rxsync.user_id', $1, true)";
+    /** Sets rxsync.user_id when that user exists and is not deleted (migration V9); answers whether it did. */
+    static final String ACT_FOR_LIVE_USER = "SELECT rxsync_act_for($1)";
     static final String ACT_FOR_ALL_USERS = "SELECT set_config('rxsync.scope', 'all-users', true)";
+    public static final String ACCOUNT_GONE = "the account behind this token no longer exists";
     private static final String AUTH_SCOPE = "SELECT set_config('rxsync.scope', 'auth', true)";
 
     private RowSecurity() {
     }
 
-    /** In a Vert.x SQL transaction: one user's rows. */
+    /**
+     * In a Vert.x SQL transaction: one user's rows. Fails with 401 when the account no longer
+     * exists or is deleted: its token may still be valid, its owner is gone.
+     */
     public static Uni<Void> actFor(SqlClient tx, String userId) {
-        return tx.preparedQuery(ACT_FOR_USER).execute(Tuple.of(userId)).replaceWithVoid();
+        return tx.preparedQuery(ACT_FOR_LIVE_USER).execute(Tuple.of(userId))
+                .map(rows -> rows.iterator().next().getBoolean(0))
+                .invoke(live -> {
+                    if (!live) {
+                        throw ApiException.unauthorized(ACCOUNT_GONE);
+                    }
+                })
+                .replaceWithVoid();
     }
 
     /** In a Vert.x SQL transaction: read every user's rows (change pump, back-office queries). */

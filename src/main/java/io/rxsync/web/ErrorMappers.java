@@ -20,7 +20,11 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
-        return respond(e.status(), e.getMessage());
+        Response.ResponseBuilder response = body(e.status(), e.getMessage());
+        if (e.retryAfter() != null) {
+            response.header("Retry-After", Long.toString(e.retryAfter().toSeconds()));
+        }
+        return response.build();
     }
 
     @ServerExceptionMapper({AuthenticationFailedException.class, UnauthorizedException.class})
@@ -40,7 +44,7 @@ public class ErrorMappers {
             case 404 -> "no such route";
             case 405 -> "method not allowed";
             case 406 -> "not acceptable: this route answers application/json";
-            case 413 -> "request body too large";
+            case 413 -> BodyLimit.MESSAGE;
             case 415 -> "unsupported content type: send application/json";
             default -> status >= 500 ? "internal error" : "bad request";
         };
@@ -52,16 +56,39 @@ public class ErrorMappers {
         return respond(400, "malformed JSON body");
     }
 
+    /**
+     * A chunked body that grows past the size limit: Quarkus has already answered 413 and
+     * closed the connection while reading it (see {@link BodyLimit}); not an internal error.
+     */
+    @ServerExceptionMapper
+    public Response bodyRead(java.io.IOException e) {
+        if ("Request too large".equals(e.getMessage())) {
+            return respond(413, BodyLimit.MESSAGE);
+        }
+        return unexpected(e);
+    }
+
     @ServerExceptionMapper
     public Response unexpected(Throwable e) {
+        if (DatabaseUnavailable.causes(e)) {
+            // Sending the request again is safe, and RxDB clients do it on their own: a lost
+            // connection rolls its transaction back, and a push lost during COMMIT that did
+            // commit is recognised when re-sent (PushService: neither rewritten nor a conflict).
+            LOG.warnf("database unavailable: %s", e.toString());
+            return body(503, "database unavailable; retry shortly")
+                    .header("Retry-After", DatabaseUnavailable.RETRY_AFTER_SECONDS).build();
+        }
         LOG.error("unexpected failure", e);
         return respond(500, "internal error");
     }
 
     public static Response respond(int status, String message) {
+        return body(status, message).build();
+    }
+
+    private static Response.ResponseBuilder body(int status, String message) {
         return Response.status(status)
                 .type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(ApiError.of(status, message))
-                .build();
+                .entity(ApiError.of(status, message));
     }
 }

@@ -1,5 +1,6 @@
 package io.rxsync.replication;
 
+import io.rxsync.auth.LoginThrottle;
 import io.rxsync.notes.NotesCollection;
 import io.rxsync.orders.OrderRepository;
 import io.rxsync.orders.OrdersCollection;
@@ -32,9 +33,12 @@ final class HotPathQueries {
 
     static final String WATERMARK = "SELECT rxsync_watermark()::text";
 
-    /** Statements that read no table: nothing to plan. */
+    /**
+     * Statements that read no table: nothing to plan. ({@code rxsync_act_for} reads one users
+     * row by primary key inside the function, where EXPLAIN does not look.)
+     */
     static final Set<String> TABLELESS = Set.of("BEGIN", "COMMIT", "ROLLBACK", WATERMARK, "SELECT pg_notify($1, $2)",
-            RowSecurity.ACT_FOR_USER, RowSecurity.ACT_FOR_ALL_USERS, "SELECT set_config('rxsync.scope', 'auth', true)");
+            RowSecurity.ACT_FOR_LIVE_USER, RowSecurity.ACT_FOR_ALL_USERS, "SELECT set_config('rxsync.scope', 'auth', true)");
 
     /**
      * Hibernate's text for {@code UserRepository.findByEmail} (a {@code firstResult()}), as
@@ -77,6 +81,12 @@ final class HotPathQueries {
         all.addAll(replication(new NotesCollection(), "notes", HotPathQueries::noteId, 100));
         all.add(new Query("login by email", LOGIN_BY_EMAIL,
                 List.of(literal("user42@example.test"), "0", "1"), "users_email_key", 1));
+        // login throttling (the data set has no failed logins: the unique index still serves the lookup)
+        List<String> subjects = List.of(literal("account:" + "ab".repeat(32)), literal("address:127.0.0.1"));
+        all.add(new Query("login throttle: retry after", LoginThrottle.RETRY_AFTER,
+                List.of(subjects.get(0), subjects.get(1), "900", "5", "50"), "login_attempts_subject_key", 2));
+        all.add(new Query("login throttle: record a failure", LoginThrottle.RECORD_FAILURE,
+                List.of(subjects.get(0), subjects.get(1), "900"), null, 2));
         all.add(new Query("orders: oldest pending", OrderRepository.OLDEST_PENDING,
                 List.of("100"), "orders_pending_idx", 100));
         all.add(new Query("orders: by metadata", OrderRepository.BY_METADATA,

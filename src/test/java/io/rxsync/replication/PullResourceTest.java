@@ -17,11 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rxsync.support.Api.Page;
 import io.rxsync.support.Api.TestUser;
+import io.rxsync.support.HeldOpenWriter;
 import io.rxsync.support.OwnerSql;
 import io.rxsync.support.TestDatabase;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -30,7 +29,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** Pull by checkpoint against the real database, including out-of-order commits. */
@@ -71,17 +69,9 @@ class PullResourceTest {
     @Test
     void aCheckpointNeverPassesATransactionThatHasNotCommitted() {
         TestUser user = register();
-        String slowId = UUID.randomUUID().toString();
-        SqlConnection slow = pool.getConnection().await().indefinitely();
-        try {
-            // A writer that started first and commits last.
-            slow.query("BEGIN").execute().await().indefinitely();
-            slow.preparedQuery("SELECT set_config('rxsync.user_id', $1, true)").execute(Tuple.of(user.id()))
-                    .await().indefinitely();
-            slow.preparedQuery("INSERT INTO orders (id, user_id, status, total_cents, currency) "
-                            + "VALUES ($1::text::uuid, $2::text::uuid, 'pending', 1, 'EUR')")
-                    .execute(Tuple.of(slowId, user.id())).await().indefinitely();
-
+        // A writer that started first and commits last.
+        try (HeldOpenWriter slow = HeldOpenWriter.insertOrderFor(pool, user.id())) {
+            String slowId = slow.orderId();
             Map<String, Object> fast = order(user, "paid", 2);
             pushOk(user, List.of(row(null, fast)));
 
@@ -91,12 +81,10 @@ class PullResourceTest {
                     "a later commit is held back while an earlier writer is open: returning it would move "
                             + "the checkpoint past the open one");
 
-            slow.query("COMMIT").execute().await().indefinitely();
+            slow.commit();
 
             Page after = pullOk(user, during.lwt(), during.id(), 100);
             assertEquals(Set.of(slowId, fast.get("id")), new HashSet<>(after.ids()), "nothing is skipped");
-        } finally {
-            slow.close().await().indefinitely();
         }
     }
 

@@ -17,18 +17,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rxsync.support.Api.TestUser;
+import io.rxsync.support.HeldOpenWriter;
 import io.rxsync.support.SseClient;
 import io.smallrye.jwt.build.Jwt;
 import io.vertx.mutiny.sqlclient.Pool;
-import io.vertx.mutiny.sqlclient.SqlConnection;
-import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -84,22 +82,15 @@ class StreamResourceTest {
     void framesNeverCarryACheckpointPastAnOpenTransaction() throws Exception {
         TestUser user = register();
         try (SseClient stream = open(user)) {
-            String slowId = UUID.randomUUID().toString();
-            SqlConnection slow = pool.getConnection().await().indefinitely();
-            try {
-                slow.query("BEGIN").execute().await().indefinitely();
-                slow.preparedQuery("SELECT set_config('rxsync.user_id', $1, true)").execute(Tuple.of(user.id()))
-                        .await().indefinitely();
-                slow.preparedQuery("INSERT INTO orders (id, user_id, status, total_cents, currency) "
-                                + "VALUES ($1::text::uuid, $2::text::uuid, 'pending', 1, 'EUR')")
-                        .execute(Tuple.of(slowId, user.id())).await().indefinitely();
+            try (HeldOpenWriter slow = HeldOpenWriter.insertOrderFor(pool, user.id())) {
+                String slowId = slow.orderId();
                 Map<String, Object> fast = order(user, "paid", 2);
                 pushOk(user, List.of(row(null, fast)));
 
                 assertNull(stream.nextFrame(Duration.ofSeconds(2)),
                         "the committed write waits behind the open one instead of moving the checkpoint past it");
 
-                slow.query("COMMIT").execute().await().indefinitely();
+                slow.commit();
 
                 List<String> ids = new ArrayList<>();
                 List<Long> positions = new ArrayList<>();
@@ -112,8 +103,6 @@ class StreamResourceTest {
                 }
                 assertEquals(List.of(slowId, fast.get("id")), ids, "in commit-order position: the slow writer's xid is lower");
                 assertEquals(positions.stream().sorted().toList(), positions, "checkpoints only move forward");
-            } finally {
-                slow.close().await().indefinitely();
             }
         }
     }

@@ -31,9 +31,11 @@ public final class SseClient implements AutoCloseable {
 
     public SseClient(String url, String bearer) throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", bearer).header("Accept", "text/event-stream").GET().build();
-        response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream").GET();
+        if (bearer != null) { // null: no Authorization header at all
+            request.header("Authorization", bearer);
+        }
+        response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         status = response.statusCode();
         reader = new Thread(this::read, "sse-test-reader");
         reader.setDaemon(true);

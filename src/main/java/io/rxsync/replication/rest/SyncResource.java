@@ -13,6 +13,7 @@ import io.rxsync.replication.PushService;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationConfig;
 import io.rxsync.replication.RxdbSchema;
+import io.rxsync.replication.stream.LiveAccount;
 import io.rxsync.replication.stream.StreamEvent;
 import io.rxsync.replication.stream.StreamService;
 import io.rxsync.web.ApiException;
@@ -96,6 +97,7 @@ public class SyncResource {
     @GET
     @Path("/{collection}/{version}/pullStream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @LiveAccount
     @ResponseHeader(name = "Cache-Control", value = "no-cache")
     @ResponseHeader(name = "X-Accel-Buffering", value = "no")
     public Multi<OutboundSseEvent> pullStream(@RestPath String collection, @RestPath int version,

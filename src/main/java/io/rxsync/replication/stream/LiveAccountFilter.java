@@ -1,0 +1,42 @@
+package io.rxsync.replication.stream;
+
+import io.rxsync.auth.BearerAuthenticator;
+import io.rxsync.auth.Caller;
+import io.rxsync.replication.RowSecurity;
+import io.rxsync.web.ApiException;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.core.HttpHeaders;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * A token stays valid after its account is deleted. Pull and push notice in their first
+ * statement ({@code rxsync_act_for}); a stream reads nothing for its user (the change pump
+ * reads for everyone), and its 200 and headers go out before its first event, so the check
+ * runs here, before the resource method: one statement per opened stream. A request whose
+ * token does not verify passes on, for the resource to answer in its own order (426, 404, 401).
+ */
+public class LiveAccountFilter {
+
+    private final BearerAuthenticator authenticator;
+    private final Pool pool;
+
+    public LiveAccountFilter(BearerAuthenticator authenticator, Pool pool) {
+        this.authenticator = authenticator;
+        this.pool = pool;
+    }
+
+    @LiveAccount
+    @ServerRequestFilter
+    public Uni<Void> requireLiveAccount(ContainerRequestContext request) {
+        Caller caller;
+        try {
+            caller = authenticator.require(request.getHeaderString(HttpHeaders.AUTHORIZATION));
+        } catch (ApiException invalidToken) {
+            return Uni.createFrom().voidItem();
+        }
+        // a single statement outside a transaction: the setting it makes ends with it
+        return RowSecurity.actFor(pool, caller.userId());
+    }
+}

@@ -1,0 +1,198 @@
+// Scenario 21: convergence under load. 8 real RxDB clients (all client kinds, both
+// conflict handlers), two or three per user, insert, update and delete at random and go
+// offline now and then, for a fixed time. Afterwards every client equals the server, and
+// every write the server accepted (logged from each push answer) is either the server's
+// final state or the assumed state of another accepted write, i.e. superseded by a write
+// that built on it: nothing accepted is lost.
+//
+// The short version runs in `mvn verify`. The long one: `npm run load:long` in src/test/node
+// (100 seeded runs; RXSYNC_LOAD_RUNS, RXSYNC_LOAD_SECONDS, RXSYNC_LOAD_SEED, RXSYNC_LOAD_CLIENTS).
+// A seed fixes each client's choices; thread timing still differs between runs.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getSchema, newOrder, registerUser, serverOrders, sleep, startEnv, withLogs } from '../lib/harness.mjs';
+import { createClient, KINDS } from '../lib/clients.mjs';
+import { awaitConverged } from '../lib/assertions.mjs';
+
+const SEED = Number(process.env.RXSYNC_LOAD_SEED ?? 1);
+const RUNS = Number(process.env.RXSYNC_LOAD_RUNS ?? 1);
+const SECONDS = Number(process.env.RXSYNC_LOAD_SECONDS ?? 20);
+const CLIENTS = Number(process.env.RXSYNC_LOAD_CLIENTS ?? 8);
+const USERS = 3;
+const STATUSES = ['pending', 'paid', 'shipped', 'cancelled'];
+
+let env;
+before(async () => { env = await startEnv({ name: 'load' }); });
+after(async () => { if (env) await env.close(); });
+
+/** mulberry32: a small seeded generator, so that a run's choices can be replayed. */
+function prng(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6D2B79F5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+/** JSON with sorted keys: two documents are the same write when their canon is. */
+function canon(doc) {
+    return JSON.stringify(doc, (k, v) => (v && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+}
+
+/** One client's random work until the deadline; returns what it did. */
+async function work(client, rnd, deadline, userId) {
+    const did = { inserts: 0, updates: 0, deletes: 0, offline: 0, localConflicts: 0 };
+    let n = 0;
+    while (Date.now() < deadline) {
+        const r = rnd();
+        try {
+            if (r < 0.3) {
+                await client.col.insert(newOrder(userId, {
+                    totalCents: Math.floor(rnd() * 100_000), note: `${client.label} #${++n}`,
+                }));
+                did.inserts++;
+            } else if (r < 0.85) {
+                const docs = await client.col.find().exec();
+                if (docs.length) {
+                    const doc = docs[Math.floor(rnd() * docs.length)];
+                    if (r < 0.75) {
+                        await doc.incrementalPatch({
+                            status: STATUSES[Math.floor(rnd() * STATUSES.length)],
+                            totalCents: Math.floor(rnd() * 100_000),
+                            note: `${client.label} #${++n}`,
+                        });
+                        did.updates++;
+                    } else {
+                        await doc.remove();
+                        did.deletes++;
+                    }
+                }
+            } else if (r < 0.93) {
+                // offline for a while: writes pile up locally and are pushed on return
+                await client.stop();
+                const until = Math.min(deadline, Date.now() + 300 + rnd() * 1500);
+                while (Date.now() < until) {
+                    const docs = await client.col.find().exec();
+                    if (docs.length && rnd() < 0.5) {
+                        await docs[Math.floor(rnd() * docs.length)].incrementalPatch({ note: `${client.label} offline #${++n}` });
+                        did.updates++;
+                    }
+                    await sleep(100 + rnd() * 200);
+                }
+                await client.start();
+                did.offline++;
+            }
+        } catch (e) {
+            // a document changed by the replication under our feet: RxDB refuses the local
+            // write (409); the user would retry, the test simply goes on
+            if (e && (e.code === 'CONFLICT' || e.status === 409 || /conflict/i.test(e.message))) did.localConflicts++;
+            else throw e;
+        }
+        await sleep(10 + rnd() * 120);
+    }
+    return did;
+}
+
+/** Every accepted write is the server's final state or the assumed state of another accepted write. */
+function assertNothingAcceptedIsLost(serverRows, accepted) {
+    const finalById = new Map(serverRows.map((d) => [d.id, canon(d)]));
+    const builtOn = new Map();
+    for (const w of accepted) {
+        if (!w.assumed) continue;
+        if (!builtOn.has(w.id)) builtOn.set(w.id, new Set());
+        builtOn.get(w.id).add(canon(w.assumed));
+    }
+    let superseded = 0;
+    for (const w of accepted) {
+        const final = finalById.get(w.id);
+        assert.ok(final, `accepted write of ${w.id} has no row on the server`);
+        const doc = canon(w.doc);
+        if (doc === final) continue;
+        assert.ok(builtOn.get(w.id)?.has(doc),
+            `accepted write ${doc} was neither kept nor superseded by a later accepted write; server has ${final}`);
+        superseded++;
+    }
+    return superseded;
+}
+
+async function run(seed) {
+    const rnd = prng(seed);
+    const users = [];
+    for (let u = 0; u < USERS; u++) users.push(await registerUser(env.base, `load${seed}`));
+    const schema = await getSchema(env.base, users[0].token);
+    const clients = [];
+    try {
+        for (let i = 0; i < CLIENTS; i++) {
+            const user = users[i % USERS];
+            const c = await createClient({
+                kind: KINDS[i % KINDS.length], base: env.base, token: user.token, schema,
+                conflict: i % 2 === 0 ? 'default' : 'merge', label: `c${i}`, retryTime: 500,
+            });
+            c.user = user;
+            clients.push(c);
+            await c.start();
+        }
+        const started = Date.now();
+        const deadline = started + SECONDS * 1000;
+        const did = await Promise.all(clients.map((c, i) => work(c, prng(seed * 1000 + i), deadline, c.user.userId)));
+        for (const c of clients) await c.start(); // a client may have ended offline
+        const quiet = Date.now();
+        await Promise.all(clients.map((c) => c.awaitInSync()));
+        let rows = 0;
+        let superseded = 0;
+        for (const user of users) {
+            const mine = clients.filter((c) => c.user === user);
+            const server = await awaitConverged({ pool: env.pool, base: env.base, user, clients: mine }, { timeout: 60_000 });
+            rows += server.length;
+            superseded += assertNothingAcceptedIsLost(server, mine.flatMap((c) => c.stats.accepted));
+        }
+        const sum = (k) => did.reduce((a, d) => a + d[k], 0);
+        const accepted = clients.reduce((a, c) => a + c.stats.accepted.length, 0);
+        const conflicts = clients.reduce((a, c) => a + c.stats.conflicts.length, 0);
+        const pushes = clients.reduce((a, c) => a + c.stats.pushes.length, 0);
+        const line = `load seed=${seed} clients=${CLIENTS} seconds=${SECONDS} inserts=${sum('inserts')} `
+            + `updates=${sum('updates')} deletes=${sum('deletes')} offline=${sum('offline')} `
+            + `localConflicts=${sum('localConflicts')} pushes=${pushes} accepted=${accepted} `
+            + `superseded=${superseded} conflicts=${conflicts} rows=${rows} convergeMs=${Date.now() - quiet}`;
+        console.log(line);
+        assert.ok(accepted > 0 && sum('offline') > 0, 'the run did work and went offline');
+        return line;
+    } finally {
+        await Promise.allSettled(clients.map((c) => c.close()));
+    }
+}
+
+describe('the accepted-write check', () => {
+    test('finds a write that is neither the final state nor built on', () => {
+        const v1 = { id: 'a', note: '1', _deleted: false };
+        const v2 = { id: 'a', note: '2', _deleted: false };
+        const v3 = { id: 'a', note: '3', _deleted: false };
+        const log = [{ id: 'a', assumed: null, doc: v1 }, { id: 'a', assumed: v1, doc: v2 }, { id: 'a', assumed: v2, doc: v3 }];
+        assert.equal(assertNothingAcceptedIsLost([v3], log), 2, 'v1 and v2 were superseded, v3 is kept');
+        assert.throws(() => assertNothingAcceptedIsLost([v2], log), /neither kept nor superseded/, 'v3 lost');
+        assert.throws(() => assertNothingAcceptedIsLost([], log), /no row on the server/, 'the document lost');
+        // key order does not matter
+        assert.equal(assertNothingAcceptedIsLost([{ _deleted: false, note: '3', id: 'a' }], log), 2);
+    });
+});
+
+describe('convergence under load', () => {
+    test(`${CLIENTS} clients, random writes and offline periods for ${SECONDS} s, ${RUNS} run(s) from seed ${SEED}: `
+        + 'every client equals the server and no accepted write is lost', withLogs(async () => {
+        const failures = [];
+        for (let i = 0; i < RUNS; i++) {
+            try {
+                await run(SEED + i);
+            } catch (e) {
+                failures.push(`seed ${SEED + i}: ${e.message.slice(0, 1500)}`);
+                console.error(`load seed=${SEED + i} FAILED: ${e.message.slice(0, 1500)}`);
+            }
+        }
+        console.log(`load runs=${RUNS} failed=${failures.length}`);
+        assert.deepStrictEqual(failures, []);
+    }));
+});
