@@ -45,6 +45,8 @@ class DockerFilesIT {
             if (copy.contains("--from=build")) {
                 // the executable the native build stage makes: the native profile of the pom
                 assertEquals(List.of("/code/target/application"), parts, copy);
+            } else if (copy.contains("--from=")) {
+                parts.forEach(source -> checkStageOutput("Dockerfile.native", source, "/code/", problems));
             } else {
                 parts.forEach(source -> checkContextSource("Dockerfile.native", source, problems));
             }
@@ -122,18 +124,23 @@ class DockerFilesIT {
         List<String> problems = new ArrayList<>();
         for (String copy : copies(dockerfile)) {
             for (String source : sources(copy)) {
-                if (copy.contains("--from=build")) {
-                    assertTrue(source.startsWith(buildDir), copy);
-                    String inRepo = source.substring(buildDir.length());
-                    if (!exists(inRepo)) {
-                        problems.add(name + ": " + source + " is not produced by the build (" + inRepo + ")");
-                    }
+                if (copy.contains("--from=")) {
+                    checkStageOutput(name, source, buildDir, problems);
                 } else {
                     checkContextSource(name, source, problems);
                 }
             }
         }
         return problems;
+    }
+
+    /** A path an earlier stage (web app, Maven) produced: the same path in this checkout after package. */
+    private static void checkStageOutput(String name, String source, String buildDir, List<String> problems) {
+        assertTrue(source.startsWith(buildDir), source);
+        String inRepo = source.substring(buildDir.length());
+        if (!exists(inRepo)) {
+            problems.add(name + ": " + source + " is not produced by the build (" + inRepo + ")");
+        }
     }
 
     private static void checkContextSource(String name, String source, List<String> problems) {
