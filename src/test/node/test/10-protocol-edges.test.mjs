@@ -131,10 +131,9 @@ describe('unrelated transactions', () => {
             await pushDocs(u.token, [o]);
             const seen = await waitFor(async () => (await pull(u.token, { id: '', lwt: 0 })).documents.length > 0,
                 { timeout: 4000, what: 'the pushed doc to be pullable' }).catch(() => false);
-            // the frame may arrive a moment after the pull sees the document: wait for it too,
-            // still before the other database's transaction ends
-            const streamed = await waitFor(async () => stream.frames.some((f) => f.data.documents.some((d) => d.id === o.id)),
-                { timeout: 4000, what: 'the pushed doc to be streamed' }).catch(() => false);
+            // the frame may arrive a moment after the pull sees the row: wait for it too
+            const streamed = await waitFor(() => stream.frames.some((f) => f.data.documents.some((d) => d.id === o.id)),
+                { timeout: 4000, what: 'the pushed doc to be streamed' }).then(() => true, () => false);
             await other.query('COMMIT');
             assert.ok(seen, 'a committed push stayed invisible to pulls while a transaction in database '
                 + '"postgres" was open (the visibility horizon is cluster-wide)');

@@ -1,5 +1,7 @@
 package io.rxsync.auth;
 
+import io.rxsync.web.ApiDocs;
+import io.rxsync.web.ApiError;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
@@ -8,11 +10,19 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
 @Path("/api/v1/auth")
 @Consumes(MediaType.APPLICATION_JSON)
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "auth")
 public class AuthResource {
 
     private final AuthService auth;
@@ -24,12 +34,34 @@ public class AuthResource {
     @POST
     @Path("/register")
     @ResponseStatus(201)
+    @Operation(summary = "Create an account", description = "Password of at least 10 characters; the email is stored lower-case.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            examples = @ExampleObject(name = "registration", value = ApiDocs.REGISTRATION)))
+    @APIResponse(responseCode = "201", description = "The new account and a token", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "session", value = ApiDocs.SESSION)))
+    @APIResponse(responseCode = "400", description = "Invalid email, password or display name", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_REQUEST)))
+    @APIResponse(responseCode = "409", description = "The email is taken", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "409", value = ApiDocs.CONFLICT_EMAIL)))
+
     public Uni<Credentials.Session> register(Credentials.Registration request) {
         return auth.register(request);
     }
 
     @POST
     @Path("/login")
+    @Operation(summary = "Sign in", description = "Answers a fresh RS256 token for the sync routes.")
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            examples = @ExampleObject(name = "login", value = ApiDocs.LOGIN)))
+    @APIResponse(responseCode = "200", description = "The account and a token", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "session", value = ApiDocs.SESSION)))
+    @APIResponse(responseCode = "400", description = "Malformed body", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_REQUEST)))
+    @APIResponse(responseCode = "401", description = "Unknown email or wrong password", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "401", value = ApiDocs.UNAUTHORIZED)))
+    @APIResponse(responseCode = "429", description = "Too many failed logins for this account or address; see Retry-After",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
+                    examples = @ExampleObject(name = "429", value = ApiDocs.TOO_MANY)))
     public Uni<Credentials.Session> login(Credentials.Login request, @Context HttpServerRequest http) {
         // the peer's address, or the client's from X-Forwarded-For/Forwarded when
         // quarkus.http.proxy.* trusts the proxy in front (README, Configuration)

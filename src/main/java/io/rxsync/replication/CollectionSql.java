@@ -18,9 +18,21 @@ final class CollectionSql {
 
     static final String BELOW_WATERMARK = "t.change_xid < rxsync_watermark()";
 
+    /**
+     * The pull's tombstone-retention guard (migration V10): it raises SQLSTATE
+     * {@value #CHECKPOINT_TOO_OLD} when the checkpoint ($2) is at or below a purged tombstone
+     * of the user ($1). Its arguments are constants, so PostgreSQL runs it once, before any
+     * row and in the page's own snapshot; the pull stays one statement.
+     */
+    static final String AFTER_PURGE_HORIZON = "rxsync_checkpoint_after_horizon('%s', $1::text::uuid, $2::text::xid8)";
+
+    /** The SQLSTATE of a checkpoint older than the purge horizon (answered with 410). */
+    static final String CHECKPOINT_TOO_OLD = "RX410";
+
     final String pullPage;
     final String pumpWindow;
     final String lockByIds;
+    final String oldestUnpublishedAge;
     final String insert;
     final String update;
 
@@ -34,8 +46,12 @@ final class CollectionSql {
         String order = " ORDER BY t.change_xid, t.id LIMIT $%d::int";
 
         pullPage = select + "WHERE t." + c.ownerColumn() + " = $1::text::uuid AND " + after.formatted(2, 3)
-                + " AND " + BELOW_WATERMARK + order.formatted(4);
+                + " AND " + BELOW_WATERMARK + " AND " + AFTER_PURGE_HORIZON.formatted(c.name().replace("'", "''"))
+                + order.formatted(4);
         pumpWindow = select + "WHERE " + after.formatted(1, 2) + " AND " + BELOW_WATERMARK + order.formatted(3);
+        // the change pump's lag: how long ago the first change after its cursor was written
+        oldestUnpublishedAge = "SELECT extract(epoch FROM clock_timestamp() - t.updated_at)::float8 FROM " + c.table()
+                + " t WHERE " + after.formatted(1, 2) + " AND " + BELOW_WATERMARK + order.formatted(3);
         // ORDER BY before FOR UPDATE: concurrent pushes lock shared rows in the same order.
         lockByIds = select + "WHERE t.id = ANY($1::text[]::" + idType + "[]) ORDER BY t.id FOR UPDATE";
 

@@ -1,7 +1,9 @@
 package io.rxsync.replication;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
@@ -18,6 +20,11 @@ public class PullService {
         this.repository = repository;
     }
 
+    /** The 410 message: what the client must do, in words an app developer can act on. */
+    static final String RESYNC = "checkpoint is older than the tombstone retention: deletes may have been purged "
+            + "since; resync from scratch (drop the local collection state and start replication again "
+            + "from an empty checkpoint)";
+
     /** The answer to a pull, in the wire shape {@code {documents, checkpoint}}. */
     public record Page(List<ObjectNode> documents, Checkpoint checkpoint) {
     }
@@ -33,9 +40,14 @@ public class PullService {
         return pool.withTransaction(tx -> Uni.combine().all()
                         .unis(repository.actFor(tx, userId), repository.pullPage(tx, collection, userId, after, limit))
                         .with((ignored, page) -> page))
+                .onFailure(PullService::checkpointTooOld).transform(e -> new ApiException(410, RESYNC))
                 .map(docs -> {
             Checkpoint next = docs.isEmpty() ? after : docs.get(docs.size() - 1).checkpoint();
             return new Page(docs.stream().map(StoredDocument::document).toList(), next);
         });
+    }
+
+    private static boolean checkpointTooOld(Throwable e) {
+        return e instanceof PgException pg && CollectionSql.CHECKPOINT_TOO_OLD.equals(pg.getSqlState());
     }
 }

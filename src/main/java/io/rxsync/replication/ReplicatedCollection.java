@@ -49,4 +49,12 @@ public interface ReplicatedCollection {
 
     /** A sentence for the listing and the RxDB schema description. */
     String description();
+
+    /**
+     * Whether a delete leaves a tombstone (the {@code rxsync_delete_to_tombstone} trigger)
+     * that the scheduled purge removes after the retention period (ops/TombstonePurge).
+     */
+    default boolean keepsTombstones() {
+        return true;
+    }
 }

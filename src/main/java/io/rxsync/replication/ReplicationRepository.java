@@ -59,6 +59,17 @@ public class ReplicationRepository {
     }
 
     /**
+     * Seconds since the first committed change after {@code after} was written (its
+     * {@code updated_at}), or 0 when there is none: the change pump's lag. Needs the
+     * all-users scope.
+     */
+    public Uni<Double> ageOfFirstChangeAfter(SqlClient db, ReplicatedCollection c, Checkpoint after) {
+        return db.preparedQuery(sql(c).oldestUnpublishedAge)
+                .execute(Tuple.of(Long.toString(after.xid()), after.sqlId(c.idField()), 1))
+                .map(rows -> rows.size() == 0 ? 0.0 : Math.max(0.0, rows.iterator().next().getDouble(0)));
+    }
+
+    /**
      * The oldest transaction id still running in this database: every change below it has
      * committed (or rolled back) and can be read; nothing can commit below it any more.
      */

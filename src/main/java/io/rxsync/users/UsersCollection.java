@@ -69,6 +69,12 @@ public class UsersCollection implements ReplicatedCollection {
         return false;
     }
 
+    /** An account is removed for real (it cascades to the user's documents): no tombstones. */
+    @Override
+    public boolean keepsTombstones() {
+        return false;
+    }
+
     @Override
     public String description() {
         return "The signed-in user's own profile";

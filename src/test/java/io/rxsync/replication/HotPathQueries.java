@@ -127,6 +127,9 @@ final class HotPathQueries {
                         List.of(owner, literal("0"), nilId, "100"), pullIndex, 100, typical),
                 new Query(table + ": stream window", sql.pumpWindow, List.of(literal("0"), nilId, "500"),
                         table + "_change_idx", 500, ALL_USERS),
+                // sampled every few seconds by the lag metric, not per request; planned all the same
+                new Query(table + ": change pump lag sample", sql.oldestUnpublishedAge,
+                        List.of(literal("0"), nilId, "1"), table + "_change_idx", 1, ALL_USERS),
                 new Query(table + ": push lock", sql.lockByIds, List.of(textArray(batchIds)), pk, batch, typical),
                 // the same statement re-locks rows lost to a concurrent insert, to answer their conflicts
                 new Query(table + ": conflict lookup", sql.lockByIds, List.of(textArray(lostIds)), pk, lostIds.size(),

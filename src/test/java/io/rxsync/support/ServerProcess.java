@@ -83,6 +83,19 @@ public final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException("server not ready in " + timeout + ":\n" + Files.readString(log));
     }
 
+    /** Sends SIGTERM, as Kubernetes or docker stop does. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to end; returns its exit code. */
+    public int awaitExit(Duration timeout) throws Exception {
+        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException("still running after " + timeout + ":\n" + log());
+        }
+        return process.exitValue();
+    }
+
     public String log() throws IOException {
         return Files.readString(log);
     }

@@ -23,6 +23,8 @@ public final class SseClient implements AutoCloseable {
     public final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
     public final BlockingQueue<String> comments = new LinkedBlockingQueue<>();
     public final CompletableFuture<Void> closed = new CompletableFuture<>();
+    /** True once the server ended the stream properly (end of the response), false if the connection broke. */
+    public volatile boolean endedCleanly;
     /** Every line that was neither data nor a comment (an SSE `event:` name, say). */
     public final BlockingQueue<String> otherLines = new LinkedBlockingQueue<>();
     public final int status;
@@ -54,6 +56,7 @@ public final class SseClient implements AutoCloseable {
                     otherLines.add(line);
                 }
             }
+            endedCleanly = true;
         } catch (Exception ignored) {
             // closed by the test
         } finally {

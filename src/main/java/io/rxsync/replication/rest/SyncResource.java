@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rxsync.auth.BearerAuthenticator;
 import io.rxsync.auth.Caller;
+import io.rxsync.ops.ReplicationMetrics;
 import io.rxsync.replication.Checkpoint;
 import io.rxsync.replication.CollectionRegistry;
 import io.rxsync.replication.PullService;
@@ -16,6 +17,8 @@ import io.rxsync.replication.RxdbSchema;
 import io.rxsync.replication.stream.LiveAccount;
 import io.rxsync.replication.stream.StreamEvent;
 import io.rxsync.replication.stream.StreamService;
+import io.rxsync.web.ApiDocs;
+import io.rxsync.web.ApiError;
 import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -30,6 +33,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseHeader;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
@@ -40,6 +53,7 @@ import org.jboss.resteasy.reactive.RestQuery;
  */
 @Path("/api/v1/sync")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "sync")
 public class SyncResource {
 
     private final CollectionRegistry registry;
@@ -49,9 +63,12 @@ public class SyncResource {
     private final StreamService streams;
     private final ReplicationConfig config;
     private final ObjectMapper json;
+    private final ReplicationMetrics metrics;
 
     public SyncResource(CollectionRegistry registry, BearerAuthenticator authenticator, PullService pulls,
-                        PushService pushes, StreamService streams, ReplicationConfig config, ObjectMapper json) {
+                        PushService pushes, StreamService streams, ReplicationConfig config, ObjectMapper json,
+                        ReplicationMetrics metrics) {
+        this.metrics = metrics;
         this.registry = registry;
         this.authenticator = authenticator;
         this.pulls = pulls;
@@ -66,6 +83,12 @@ public class SyncResource {
     }
 
     @GET
+    @Operation(summary = "The collections", description = "Name, schema version, base URL and RxDB JSON schema of every collection.")
+    @APIResponse(responseCode = "200", description = "The collections", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "collections", value = ApiDocs.COLLECTIONS)))
+    @APIResponse(responseCode = "500", description = "Unexpected failure (logged; no detail reaches the client)",
+            content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
+                    examples = @ExampleObject(name = "500", value = ApiDocs.INTERNAL)))
     public List<CollectionInfo> collections() {
         return registry.all().stream()
                 .map(c -> new CollectionInfo(c.name(), c.schemaVersion(),
@@ -75,28 +98,81 @@ public class SyncResource {
 
     @GET
     @Path("/{collection}/{version}/pull")
+    @Operation(summary = "Pull the next page after a checkpoint",
+            description = "Up to `limit` of the caller's documents strictly after (lwt, id), in commit order; "
+                    + "a short page means caught up, an empty one echoes the checkpoint. 410: resync from scratch.")
+    @Parameter(name = "collection", in = ParameterIn.PATH, ref = ApiDocs.COLLECTION_PARAMETER)
+    @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
+    @Parameter(name = "lwt", in = ParameterIn.QUERY, description = "Checkpoint lwt (0 or absent: first pull)", example = "7351")
+    @Parameter(name = "id", in = ParameterIn.QUERY, description = "Checkpoint id ('' first)", example = "0b6f5f4e-1d2c-4b3a-8e9f-112233445566")
+    @Parameter(name = "limit", in = ParameterIn.QUERY, required = true, description = "Page size, 1 to 1000", example = "100")
+    @SecurityRequirement(name = ApiDocs.BEARER)
+    @APIResponse(responseCode = "200", description = "A page and its checkpoint", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "page", value = ApiDocs.PAGE)))
+    @APIResponse(responseCode = "400", description = "Bad checkpoint or limit", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_REQUEST)))
+    @APIResponse(responseCode = "401", ref = ApiDocs.UNAUTHORIZED_RESPONSE)
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
+    @APIResponse(responseCode = "410", description = "Checkpoint older than the tombstone retention: resync from scratch", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "410", value = ApiDocs.GONE)))
+    @APIResponse(responseCode = "503", ref = ApiDocs.UNAVAILABLE_RESPONSE)
     public Uni<PullService.Page> pull(@RestPath String collection, @RestPath int version,
                                       @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
         Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
         Checkpoint after = Checkpoint.parse(lwt, id, c.idField());
-        return pulls.pull(c, caller.userId(), after, parseLimit(limit));
+        return pulls.pull(c, caller.userId(), after, parseLimit(limit))
+                .invoke(page -> metrics.pulled(c, page.documents().size()));
     }
 
     @POST
     @Path("/{collection}/{version}/push")
     @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Push changed documents",
+            description = "All rows in one transaction; answers the current server state of every conflicting document.")
+    @Parameter(name = "collection", in = ParameterIn.PATH, ref = ApiDocs.COLLECTION_PARAMETER)
+    @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
+    @SecurityRequirement(name = ApiDocs.BEARER)
+    @RequestBody(content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY),
+            examples = @ExampleObject(name = "rows", value = ApiDocs.PUSH)))
+    @APIResponse(responseCode = "200", description = "The conflicts (empty when none)", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "no conflicts", value = ApiDocs.NO_CONFLICTS)))
+    @APIResponse(responseCode = "400", description = "A row breaks a rule (the message names row and field); nothing is written", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_REQUEST)))
+    @APIResponse(responseCode = "403", description = "Another user's document or a server-only field", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "403", value = ApiDocs.FORBIDDEN)))
+    @APIResponse(responseCode = "413", description = "Body or batch too large", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "413", value = ApiDocs.TOO_LARGE)))
+    @APIResponse(responseCode = "401", ref = ApiDocs.UNAUTHORIZED_RESPONSE)
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
+    @APIResponse(responseCode = "503", ref = ApiDocs.UNAVAILABLE_RESPONSE)
     public Uni<List<ObjectNode>> push(@RestPath String collection, @RestPath int version, String body,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
         Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        return pushes.push(c, caller.userId(), parseJson(body));
+        JsonNode rows = parseJson(body);
+        return pushes.push(c, caller.userId(), rows)
+                .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
     }
 
     @GET
     @Path("/{collection}/{version}/pullStream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "Live stream of changes (SSE)",
+            description = "Unnamed `data:` frames {documents, checkpoint} and `: ping` heartbeats; the server closes "
+                    + "the stream on token expiry, lost change feed and shutdown: pull from the checkpoint and reconnect.")
+    @Parameter(name = "collection", in = ParameterIn.PATH, ref = ApiDocs.COLLECTION_PARAMETER)
+    @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
+    @SecurityRequirement(name = ApiDocs.BEARER)
+    @APIResponse(responseCode = "200", description = "The event stream", content = @Content(
+            mediaType = MediaType.SERVER_SENT_EVENTS, examples = @ExampleObject(name = "frames", value = ApiDocs.STREAM)))
+    @APIResponse(responseCode = "401", ref = ApiDocs.UNAUTHORIZED_RESPONSE)
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
     @LiveAccount
     @ResponseHeader(name = "Cache-Control", value = "no-cache")
     @ResponseHeader(name = "X-Accel-Buffering", value = "no")
@@ -112,6 +188,12 @@ public class SyncResource {
     /** The base URL itself: 426 for an outdated version (the client checks any route), else 404. */
     @GET
     @Path("/{collection}/{version}")
+    @Operation(summary = "A collection's base URL", description = "Not a resource: 426 for an outdated schema version, else 404.")
+    @Parameter(name = "collection", in = ParameterIn.PATH, ref = ApiDocs.COLLECTION_PARAMETER)
+    @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
+    @APIResponse(responseCode = "404", description = "Always, for a current version", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "404", value = ApiDocs.NOT_FOUND)))
+    @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
     public void base(@RestPath String collection, @RestPath int version) {
         registry.resolve(collection, version);
         throw ApiException.notFound("no such route");

@@ -47,11 +47,14 @@ public final class ChangePump {
     private final AtomicInteger subscriberCount = new AtomicInteger();
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean wakeRequested = new AtomicBoolean();
+    private volatile boolean draining;
 
     // Only touched inside the loop, which never runs twice at once.
     private long cursorXid = -1;
     private String cursorId;
     private volatile long lastReadMillis = System.currentTimeMillis();
+    /** The cursor as other threads may read it (the lag metric): both parts from one moment. */
+    private volatile Checkpoint published;
 
     public ChangePump(ReplicatedCollection collection, ReplicationRepository repository, Pool pool,
                       ObjectMapper json, int windowSize) {
@@ -70,6 +73,9 @@ public final class ChangePump {
     public void subscribe(StreamSubscriber subscriber) {
         subscribersByOwner.computeIfAbsent(subscriber.ownerId(), k -> new CopyOnWriteArraySet<>()).add(subscriber);
         subscriberCount.incrementAndGet();
+        if (draining) {
+            subscriber.close(); // shutting down (checked after adding: drain() may run meanwhile)
+        }
     }
 
     public void unsubscribe(StreamSubscriber subscriber) {
@@ -84,6 +90,14 @@ public final class ChangePump {
         return subscriberCount.get();
     }
 
+    /**
+     * Where the pump stands: every change up to here has been handed to the open streams.
+     * Null before its first read.
+     */
+    public Checkpoint published() {
+        return published;
+    }
+
     /** Milliseconds since the pump last read the database successfully. */
     public long millisSinceLastRead() {
         return System.currentTimeMillis() - lastReadMillis;
@@ -96,6 +110,12 @@ public final class ChangePump {
                 subscriber.close();
             }
         }
+    }
+
+    /** Ends every open stream and, from now on, every new one (graceful shutdown). */
+    void drain() {
+        draining = true;
+        closeAll();
     }
 
     /** Asks for a read soon. Safe from any thread; coalesces with a read already running. */
@@ -135,6 +155,7 @@ public final class ChangePump {
             return repository.watermark(pool).map(watermark -> {
                 cursorXid = watermark;
                 cursorId = Checkpoint.lowestId(collection.idField());
+                published = Checkpoint.of(cursorXid, cursorId);
                 lastReadMillis = System.currentTimeMillis();
                 return false;
             });
@@ -148,6 +169,7 @@ public final class ChangePump {
                 cursorXid = last.xid();
                 cursorId = last.id();
                 dispatch(window);
+                published = Checkpoint.of(cursorXid, cursorId);
             }
             return window.size() == windowSize;
         });

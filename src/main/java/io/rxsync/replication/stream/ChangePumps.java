@@ -55,6 +55,15 @@ public class ChangePumps {
         byCollection.values().forEach(ChangePump::closeAll);
     }
 
+    /**
+     * Graceful shutdown: ends every open stream now and every stream opened from here on
+     * right after it opens, so that no stream keeps the process waiting for its in-flight
+     * requests. Clients pull from their checkpoints and reconnect (to another instance).
+     */
+    public void drain() {
+        byCollection.values().forEach(ChangePump::drain);
+    }
+
     public ChangePump of(ReplicatedCollection collection) {
         return byCollection.get(collection.name());
     }

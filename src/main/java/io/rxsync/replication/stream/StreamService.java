@@ -25,8 +25,9 @@ public class StreamService {
         ChangePump pump = pumps.of(collection);
         Multi<StreamEvent> frames = Multi.createFrom().emitter(emitter -> {
             StreamSubscriber subscriber = new StreamSubscriber(caller.userId(), emitter);
-            pump.subscribe(subscriber);
+            // before subscribing: a draining pump ends the stream inside subscribe()
             emitter.onTermination(() -> pump.unsubscribe(subscriber));
+            pump.subscribe(subscriber);
             // Registered first, then the first bytes go out: the client's RESYNC pull,
             // which it starts when the stream opens, covers everything before this point.
             emitter.emit(StreamEvent.PING);

@@ -1,0 +1,222 @@
+// The orders app: sign up / log in, then the user's orders from the local RxDB database,
+// which replicates with the server whenever the browser is online.
+import './style.css';
+import { ORDER_STATUSES, openOrdersDatabase, type Order, type OrdersDatabase, type OrderStatus } from './database';
+import { OrdersSync, type SyncState } from './replication';
+import { clearSession, loadSession, login, register, saveSession, type Session } from './session';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let db: OrdersDatabase | null = null;
+let sync: OrdersSync | null = null;
+let unsubscribe: Array<() => void> = [];
+
+// --- signing in -------------------------------------------------------------------------
+
+function showAuth(): void {
+  $('auth').hidden = false;
+  $('app').hidden = true;
+  $('account').hidden = true;
+  $('sync').hidden = true;
+}
+
+$('auth-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.target as HTMLFormElement;
+  const action = ((event as SubmitEvent).submitter as HTMLButtonElement | null)?.value ?? 'login';
+  const data = new FormData(form);
+  const email = String(data.get('email'));
+  const password = String(data.get('password'));
+  $('auth-error').textContent = '';
+  try {
+    const session = action === 'register'
+      ? await register(email, password, String(data.get('displayName') || email.split('@')[0]))
+      : await login(email, password);
+    saveSession(session);
+    form.reset();
+    await openApp(session);
+  } catch (e) {
+    $('auth-error').textContent = (e as Error).message;
+  }
+});
+
+async function logOut(): Promise<void> {
+  // the local database stays: logging in again as the same user goes on from it, and
+  // pushes what was written meanwhile
+  const email = loadSession()?.email ?? '';
+  clearSession();
+  await closeApp();
+  showAuth();
+  ($('auth-form') as HTMLFormElement).email.value = email;
+}
+
+$('logout').addEventListener('click', logOut);
+// the server refused the token (it expired): the orders stay, a new log-in syncs them
+$('relogin').addEventListener('click', logOut);
+
+// --- the signed-in app --------------------------------------------------------------------
+
+async function openApp(session: Session): Promise<void> {
+  await closeApp();
+  $('auth').hidden = true;
+  $('app').hidden = false;
+  $('account').hidden = false;
+  $('sync').hidden = false;
+  $('account-email').textContent = session.email;
+
+  db = await openOrdersDatabase(session.userId);
+  const orders = db.orders;
+  const subscription = orders.find().$.subscribe((docs) => renderOrders(docs.map((d) => d.toJSON() as Order)));
+  unsubscribe.push(() => subscription.unsubscribe());
+
+  sync = new OrdersSync(orders, session.token);
+  unsubscribe.push(sync.subscribe(renderSyncState));
+  await sync.start();
+}
+
+async function closeApp(): Promise<void> {
+  unsubscribe.forEach((u) => u());
+  unsubscribe = [];
+  await sync?.stop();
+  sync = null;
+  await db?.close();
+  db = null;
+}
+
+function renderSyncState(state: SyncState): void {
+  const el = $('sync');
+  const [key, text] = state.signedOut ? ['signed-out', 'Signed out: log in again to sync']
+    : !state.online ? ['offline', 'Offline: changes stay on this device']
+      : state.syncing ? ['syncing', 'Syncing…']
+        : ['online', 'Online, in sync'];
+  el.dataset.state = key;
+  $('sync-state').textContent = text;
+  $('relogin').hidden = !state.signedOut;
+  el.dataset.conflicts = String(state.conflictsResolved);
+  const conflicts = $('sync-conflicts');
+  conflicts.hidden = state.conflictsResolved === 0;
+  conflicts.textContent = `${state.conflictsResolved} conflict${state.conflictsResolved === 1 ? '' : 's'} resolved: server version kept`;
+}
+
+// --- the list -------------------------------------------------------------------------------
+
+function renderOrders(orders: Order[]): void {
+  const newestFirst = (a: Order, b: Order) =>
+    (b.metadata?.createdAt ?? '').localeCompare(a.metadata?.createdAt ?? '') || a.id.localeCompare(b.id);
+  const list = $('orders');
+  list.replaceChildren(...orders.sort(newestFirst).map(orderItem));
+  $('orders-empty').hidden = orders.length > 0;
+}
+
+function orderItem(order: Order): HTMLLIElement {
+  const li = document.createElement('li');
+  li.dataset.orderId = order.id;
+  const field = (name: string, text: string) => {
+    const span = document.createElement('span');
+    span.className = name;
+    span.dataset.field = name;
+    span.textContent = text;
+    return span;
+  };
+  const status = field('status', order.status);
+  status.classList.add(`status-${order.status}`);
+  const edit = document.createElement('button');
+  edit.type = 'button';
+  edit.textContent = 'Edit';
+  edit.dataset.action = 'edit';
+  edit.addEventListener('click', () => startEdit(order));
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.textContent = 'Delete';
+  remove.dataset.action = 'delete';
+  remove.addEventListener('click', () => deleteOrder(order.id));
+  li.append(status, field('amount', formatAmount(order.totalCents)), field('currency', order.currency),
+    field('note', order.note ?? ''), edit, remove);
+  return li;
+}
+
+function formatAmount(cents: number): string {
+  return (cents / 100).toFixed(2);
+}
+
+// --- create, edit, delete --------------------------------------------------------------------
+
+const orderForm = $<HTMLFormElement>('order-form');
+
+function startEdit(order: Order): void {
+  const f = orderForm.elements as unknown as Record<string, HTMLInputElement>;
+  f.id.value = order.id;
+  f.status.value = order.status;
+  f.amount.value = formatAmount(order.totalCents);
+  f.currency.value = order.currency;
+  f.note.value = order.note ?? '';
+  $('order-form-title').textContent = 'Edit order';
+  $('order-cancel').hidden = false;
+  f.amount.focus();
+}
+
+function resetForm(): void {
+  orderForm.reset();
+  (orderForm.elements.namedItem('id') as HTMLInputElement).value = '';
+  $('order-form-title').textContent = 'New order';
+  $('order-cancel').hidden = true;
+}
+
+$('order-cancel').addEventListener('click', resetForm);
+
+orderForm.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  if (!db) return;
+  const data = new FormData(orderForm);
+  const status = String(data.get('status')) as OrderStatus;
+  if (!ORDER_STATUSES.includes(status)) return;
+  const note = String(data.get('note') ?? '').trim();
+  const fields = {
+    status,
+    totalCents: Math.round(Number(data.get('amount')) * 100),
+    currency: String(data.get('currency')).toUpperCase(),
+  };
+  const id = String(data.get('id') ?? '');
+  sync?.clearConflicts();
+  if (id) {
+    const doc = await db.orders.findOne(id).exec();
+    // incrementalModify: a concurrent pull that changed the document is not overwritten blindly
+    await doc?.incrementalModify((current) => {
+      const next: Order = { ...current, ...fields };
+      if (note) next.note = note; else delete next.note;
+      return next;
+    });
+  } else {
+    const session = loadSession();
+    if (!session) return;
+    await db.orders.insert({
+      id: crypto.randomUUID(),
+      userId: session.userId,
+      ...fields,
+      ...(note ? { note } : {}),
+      metadata: { createdAt: new Date().toISOString() },
+    });
+  }
+  resetForm();
+});
+
+async function deleteOrder(id: string): Promise<void> {
+  sync?.clearConflicts();
+  const doc = await db?.orders.findOne(id).exec();
+  await doc?.remove();
+}
+
+// --- start ------------------------------------------------------------------------------------
+
+// The service worker keeps the app shell, so the app opens without the network too.
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  navigator.serviceWorker.register('/sw.js').catch((e) => console.warn('no service worker', e));
+}
+
+const saved = loadSession();
+if (saved) {
+  // offline-first: the stored session opens the local database without the network
+  openApp(saved).catch((e) => { console.error(e); showAuth(); });
+} else {
+  showAuth();
+}

@@ -1,0 +1,145 @@
+package io.rxsync.ops;
+
+import static io.rxsync.support.Api.ORDERS;
+import static io.rxsync.support.Api.order;
+import static io.rxsync.support.Api.pull;
+import static io.rxsync.support.Api.pullOk;
+import static io.rxsync.support.Api.pushOk;
+import static io.rxsync.support.Api.register;
+import static io.rxsync.support.Api.row;
+import static io.rxsync.support.Api.with;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.rxsync.support.Api.Page;
+import io.rxsync.support.Api.TestUser;
+import io.rxsync.support.OwnerSql;
+import io.vertx.mutiny.sqlclient.Pool;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tombstone retention against the real database: the purge removes only tombstones older
+ * than the retention, a checkpoint at or below a purged tombstone gets 410 with a message
+ * that says to resync from scratch, and a fresh client gets the surviving rows.
+ */
+@QuarkusTest
+class TombstonePurgeTest {
+
+    private static final Duration LONG_AGO = Duration.ofDays(400); // beyond any retention
+
+    @jakarta.inject.Inject
+    TombstonePurge purge;
+
+    @jakarta.inject.Inject
+    Pool pool;
+
+    @Test
+    void aCheckpointOlderThanAPurgedTombstoneMustResyncAndAFreshClientGetsTheSurvivors() throws Exception {
+        TestUser user = register();
+        Map<String, Object> old = order(user, "pending", 1);
+        Map<String, Object> young = order(user, "pending", 2);
+        Map<String, Object> live = order(user, "paid", 3);
+        pushOk(user, List.of(row(null, old)));
+        pushOk(user, List.of(row(null, young)));
+        pushOk(user, List.of(row(null, live)));
+        Page beforeDeletes = pullOk(user, 0, "", 100);
+        assertEquals(3, beforeDeletes.documents().size());
+
+        pushOk(user, List.of(row(old, with(old, "_deleted", true))));
+        pushOk(user, List.of(row(young, with(young, "_deleted", true))));
+        Page afterDeletes = pullOk(user, beforeDeletes.lwt(), beforeDeletes.id(), 100);
+        assertEquals(List.of(old.get("id"), young.get("id")), afterDeletes.ids());
+        backdate(old.get("id"), LONG_AGO);
+
+        purge.purgeAll().await().atMost(Duration.ofSeconds(30));
+
+        assertEquals(0L, count("SELECT count(*) FROM orders WHERE id = ?::uuid", old.get("id")), "old tombstone purged");
+        assertEquals(1L, count("SELECT count(*) FROM orders WHERE id = ?::uuid AND deleted", young.get("id")),
+                "a tombstone younger than the retention stays");
+        assertEquals(1L, count("SELECT count(*) FROM orders WHERE id = ?::uuid AND NOT deleted", live.get("id")),
+                "live documents are never purged");
+
+        // the client that had not seen the purged delete must start over
+        pull(user, ORDERS, beforeDeletes.lwt(), beforeDeletes.id(), 100).then().statusCode(410)
+                .body("code", equalTo(410)).body("error", equalTo(true))
+                .body("message", containsString("resync from scratch"));
+        // a client that had seen it continues
+        assertEquals(List.of(), pullOk(user, afterDeletes.lwt(), afterDeletes.id(), 100).documents());
+        // a fresh client (no checkpoint) gets what survives: the live row and the young tombstone
+        Page fresh = pullOk(user, 0, "", 100);
+        assertEquals(List.of(live.get("id"), young.get("id")), fresh.ids());
+    }
+
+    @Test
+    void theHorizonIsPerUserSoAnotherUsersOldCheckpointStillWorks() throws Exception {
+        TestUser purged = register();
+        TestUser other = register();
+        Map<String, Object> doc = order(purged, "pending", 1);
+        pushOk(purged, List.of(row(null, doc)));
+        Map<String, Object> othersDoc = order(other, "pending", 1);
+        pushOk(other, List.of(row(null, othersDoc)));
+        Page othersCheckpoint = pullOk(other, 0, "", 100);
+
+        pushOk(purged, List.of(row(doc, with(doc, "_deleted", true))));
+        backdate(doc.get("id"), LONG_AGO);
+        purge.purgeAll().await().atMost(Duration.ofSeconds(30));
+
+        pull(purged, ORDERS, othersCheckpoint.lwt(), "", 100).then().statusCode(410);
+        Map<String, Object> later = order(other, "paid", 2);
+        pushOk(other, List.of(row(null, later)));
+        assertEquals(List.of(later.get("id")), pullOk(other, othersCheckpoint.lwt(), othersCheckpoint.id(), 100).ids());
+    }
+
+    @Test
+    void anotherInstancePurgingTheSameCollectionMakesThisOneSkipIt() throws Exception {
+        try (Connection other = OwnerSql.connect()) {
+            other.setAutoCommit(false);
+            try (PreparedStatement lock = other.prepareStatement(
+                    "SELECT pg_advisory_xact_lock(hashtext('rxsync_purge_tombstones'), hashtext('orders'))")) {
+                lock.execute();
+            }
+            Map<String, Long> purgedNow = purge.purgeAll().await().atMost(Duration.ofSeconds(30));
+            assertEquals(-1L, purgedNow.get("orders"), "skipped while another instance holds the lock");
+            assertTrue(purgedNow.get("notes") >= 0, "other collections are purged meanwhile: " + purgedNow);
+            other.rollback();
+        }
+        assertTrue(purge.purgeAll().await().atMost(Duration.ofSeconds(30)).get("orders") >= 0);
+    }
+
+    @Test
+    void theRuntimeRoleCannotPurgeATableWithoutTombstones() {
+        RuntimeException refused = assertThrows(RuntimeException.class, () -> pool
+                .query("SELECT rxsync_purge_tombstones('users', 'users', 'id', interval '1 day')").execute()
+                .await().atMost(Duration.ofSeconds(10)));
+        assertTrue(refused.getMessage().contains("is not a table of tombstones"), refused.getMessage());
+    }
+
+    /** Moves a tombstone's delete time back, as if it had been deleted that long ago. */
+    private static void backdate(Object id, Duration age) throws Exception {
+        try (Connection c = OwnerSql.connect(); Statement s = c.createStatement()) {
+            // as the owner, without triggers: the stamp trigger would reset updated_at
+            s.execute("SET session_replication_role = replica");
+            try (PreparedStatement p = c.prepareStatement(
+                    "UPDATE orders SET updated_at = now() - ?::interval WHERE id = ?::uuid")) {
+                p.setString(1, age.toSeconds() + " seconds");
+                p.setString(2, id.toString());
+                assertEquals(1, p.executeUpdate());
+            }
+        }
+    }
+
+    private static long count(String sql, Object id) {
+        return ((Number) OwnerSql.single(sql, id.toString())).longValue();
+    }
+
+}
