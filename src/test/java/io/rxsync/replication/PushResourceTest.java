@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.rxsync.support.Api.Page;
 import io.rxsync.support.Api.TestUser;
 import io.rxsync.support.OwnerSql;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Push over HTTP against the real database: the four cases, idempotency, races, isolation. */
@@ -88,7 +90,7 @@ class PushResourceTest {
         Map<String, Object> a2 = with(a, "status", "shipped");
         List<Map<String, Object>> update = List.of(row(a, a2));
         pushOk(user, update);
-        var before = pullOk(user, 0, "", 10);
+        var before = pullUntilStatus(user, a.get("id"), "shipped");
         long xidA = changeXid(a.get("id"));
 
         assertEquals(List.of(), pushOk(user, List.of(row(null, a2), row(null, b))), "re-sent inserts");
@@ -97,6 +99,29 @@ class PushResourceTest {
         assertEquals(xidA, changeXid(a.get("id")), "a re-sent row must not rewrite the document");
         var after = pullOk(user, before.lwt(), before.id(), 10);
         assertEquals(List.of(), after.documents(), "nothing new to pull after re-sending");
+    }
+
+    /**
+     * Pulls from the start until the document shows that status. A pull may briefly lag a
+     * committed push: any transaction still running in the database (another push's
+     * post-commit NOTIFY, say) holds the watermark until it ends.
+     */
+    private static Page pullUntilStatus(TestUser user, Object id, String status) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Page page = pullOk(user, 0, "", 10);
+            boolean arrived = page.documents().stream()
+                    .anyMatch(d -> id.equals(d.get("id")) && status.equals(d.get("status")));
+            if (arrived || System.nanoTime() > deadline) {
+                return page;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return page;
+            }
+        }
     }
 
     @Test
