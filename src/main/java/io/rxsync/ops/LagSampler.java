@@ -35,17 +35,16 @@ public class LagSampler {
     private final LagRepository lag;
     private final ChangePumps pumps;
     private final MeterRegistry registry;
+    private final MetricsConfig config;
     private final Map<String, AtomicLong> pumpLagMicros = new ConcurrentHashMap<>();
     private final AtomicLong watermarkLagXids = new AtomicLong();
     private final AtomicLong watermarkLagMicros = new AtomicLong();
 
-    private final MetricsConfig config;
-
     public LagSampler(LagRepository lag, ChangePumps pumps, MeterRegistry registry, MetricsConfig config) {
-        this.config = config;
         this.lag = lag;
         this.pumps = pumps;
         this.registry = registry;
+        this.config = config;
     }
 
     void registerGauges(@Observes StartupEvent event) {

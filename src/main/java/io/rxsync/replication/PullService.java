@@ -12,6 +12,11 @@ import java.util.List;
 @ApplicationScoped
 public class PullService {
 
+    /** The 410 message: what the client must do, in words an app developer can act on. */
+    static final String RESYNC = "checkpoint is older than the tombstone retention: deletes may have been purged "
+            + "since; resync from scratch (drop the local collection state and start replication again "
+            + "from an empty checkpoint)";
+
     private final Pool pool;
     private final ReplicationRepository repository;
 
@@ -19,11 +24,6 @@ public class PullService {
         this.pool = pool;
         this.repository = repository;
     }
-
-    /** The 410 message: what the client must do, in words an app developer can act on. */
-    static final String RESYNC = "checkpoint is older than the tombstone retention: deletes may have been purged "
-            + "since; resync from scratch (drop the local collection state and start replication again "
-            + "from an empty checkpoint)";
 
     /** The answer to a pull, in the wire shape {@code {documents, checkpoint}}. */
     public record Page(List<ObjectNode> documents, Checkpoint checkpoint) {
@@ -42,9 +42,9 @@ public class PullService {
                         .with((ignored, page) -> page))
                 .onFailure(PullService::checkpointTooOld).transform(e -> new ApiException(410, RESYNC))
                 .map(docs -> {
-            Checkpoint next = docs.isEmpty() ? after : docs.get(docs.size() - 1).checkpoint();
-            return new Page(docs.stream().map(StoredDocument::document).toList(), next);
-        });
+                    Checkpoint next = docs.isEmpty() ? after : docs.get(docs.size() - 1).checkpoint();
+                    return new Page(docs.stream().map(StoredDocument::document).toList(), next);
+                });
     }
 
     private static boolean checkpointTooOld(Throwable e) {
