@@ -36,6 +36,14 @@ SELECT bench.uid(:'design' || 'n' || g || '-' || i), bench.uid(:'design' || g ||
 SELECT dblink_connect('held', format('host=127.0.0.1 dbname=%s user=postgres', current_database()));
 SELECT dblink_connect('other', format('host=127.0.0.1 dbname=%s user=postgres', current_database()));
 
+\echo 0. commit order: a write into g1 is held open, a later write into g1 commits first
+SELECT dblink_exec('held', format('BEGIN; UPDATE %I.items SET payload = ''g1-6 v2'' WHERE id = %L',
+                                  :'design', bench.uid(:'design' || 'g1-6')));
+UPDATE items SET payload = 'g1-7 v2' WHERE id = bench.uid(:'design' || 'g1-7');
+:settle 'commit order, write held open', 'no-extra' :done
+SELECT dblink_exec('held', 'COMMIT');
+:settle 'commit order, committed', 'exact' :done
+
 \echo 1a. move-in: a row written into g2 is held open; ann's grant to g2 commits after it
 SELECT dblink_exec('held', format('BEGIN; UPDATE %I.items SET payload = ''g2-1 v2'' WHERE id = %L',
                                   :'design', bench.uid(:'design' || 'g2-1')));

@@ -12,6 +12,7 @@
 #   SCOPES_BENCH_ROLE    the runtime role the pulls run as, under row-level security
 #                        [rxsync_scopes_bench_app]
 #   SCOPES_BENCH_PHASES  a subset of: setup,exactness,load,measure [all four]
+#   SCOPES_BENCH_SQL     where the SQL files are read from [this directory] (mutants.sh)
 #   SCOPES_BENCH_SECONDS duration of each pgbench run [5]
 #   SCOPES_BENCH_REPEAT  repetitions of each measurement (the machine is shared) [3]
 #   PGHOST / PGPORT / PGUSER   the server and the owning role [127.0.0.1 / 5432 / postgres]
@@ -22,6 +23,7 @@ export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-
 db="${SCOPES_BENCH_DB:-rxsync_scopes_bench${RXSYNC_TEST_DB_SUFFIX:-}}"
 app="${SCOPES_BENCH_ROLE:-rxsync_scopes_bench_app}"
 phases="${SCOPES_BENCH_PHASES:-setup,exactness,load,measure}"
+sql="${SCOPES_BENCH_SQL:-$here}"
 out="$root/target/bench/scopes"
 mkdir -p "$out"
 case "$db" in *bench*) ;; *) echo "SCOPES_BENCH_DB must contain 'bench' (it is dropped)" >&2; exit 1 ;; esac
@@ -37,16 +39,16 @@ if has setup; then
     sed "s/\${app_role}/$app/g" "$m" | q -f -
   done
   q -c "CREATE EXTENSION dblink"
-  q -v schema=d1 -f "$here/tables.sql"
-  q -v schema=d2 -f "$here/tables.sql"
-  q -f "$here/effective_stamp.sql"
-  q -f "$here/change_log.sql"
-  q -f "$here/harness.sql"
+  q -v schema=d1 -f "$sql/tables.sql"
+  q -v schema=d2 -f "$sql/tables.sql"
+  q -f "$sql/effective_stamp.sql"
+  q -f "$sql/change_log.sql"
+  q -f "$sql/harness.sql"
 fi
 
 if has exactness; then
   for design in d1 d2; do
-    q -v design="$design" -f "$here/exactness.sql" > "$out/exactness-$design.log" 2>&1 \
+    q -v design="$design" -f "$sql/exactness.sql" > "$out/exactness-$design.log" 2>&1 \
       || { tail -20 "$out/exactness-$design.log" >&2; echo "exactness of $design FAILED" >&2; exit 1; }
     tail -1 "$out/exactness-$design.log"
   done
