@@ -134,6 +134,17 @@ DELETE FROM items WHERE id = bench.uid(:'design' || 'g4-1');
 UPDATE notes SET item_id = bench.uid(:'design' || 'g1-5') WHERE id = bench.uid(:'design' || 'ng4-2');
 :settle 'note moved to another parent', 'exact' :done
 
+\echo 4c. while ann is offline a row moves out of g4, ann is revoked from g4, a row moves into g4
+UPDATE bench.people SET online = false WHERE name = 'ann';
+UPDATE items SET group_id = bench.uid(:'design' || 'g5') WHERE id = bench.uid(:'design' || 'g4-5');
+DELETE FROM memberships WHERE group_id = bench.uid(:'design' || 'g4') AND user_id = bench.uid('ann');
+UPDATE items SET group_id = bench.uid(:'design' || 'g4') WHERE id = bench.uid(:'design' || 'g3-1');
+UPDATE bench.people SET online = true WHERE name = 'ann';
+:settle 'move out, revoke, move in while offline', 'exact' :done
+UPDATE memberships SET deleted = false WHERE group_id = bench.uid(:'design' || 'g4') AND user_id = bench.uid('ann');
+UPDATE items SET group_id = bench.uid(:'design' || 'g4') WHERE id = bench.uid(:'design' || 'g4-5');
+:settle 're-granted, row moved back', 'exact' :done
+
 SELECT dblink_disconnect('held');
 SELECT dblink_disconnect('other');
 \echo exactness :design passed

@@ -86,6 +86,31 @@ BEGIN
 END;
 $$;
 
+-- What a client coming back after a grant or revoke pays: pages of k from a checkpoint
+-- until a short page (the benchmark). Returns the number of documents.
+CREATE FUNCTION bench.drain(p_design text, p_coll text, u uuid, px xid8, k int) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+    pid uuid := '00000000-0000-0000-0000-000000000000';
+    n int;
+    total int := 0;
+    doc record;
+BEGIN
+    PERFORM set_config('rxsync.user_id', u::text, true);
+    LOOP
+        n := 0;
+        FOR doc IN EXECUTE format('SELECT * FROM %I.pull_%s($1, $2, $3, $4)', p_design, p_coll) USING u, px, pid, k LOOP
+            px := doc.stamp;
+            pid := doc.id;
+            n := n + 1;
+        END LOOP;
+        total := total + n;
+        EXIT WHEN n < k;
+    END LOOP;
+    RETURN total;
+END;
+$$;
+
 -- One round of the change pump: the window from its cursor to the watermark, routed to
 -- every user's stream client, each user's documents in (stamp, id) order.
 CREATE FUNCTION bench.pump(p_design text, p_coll text) RETURNS int
