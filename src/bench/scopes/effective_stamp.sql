@@ -35,9 +35,10 @@ BEGIN
 END;
 $$;
 
--- The move-in branch of the pull walks a group's rows in id order.
-CREATE INDEX items_group_id_idx ON d1.items (group_id, id);
-CREATE INDEX notes_group_id_idx ON d1.notes (group_id, id);
+-- The move-in branch of the pull and the revoked source of the leaving rows walk a group's
+-- rows in id order; the stamps they test are included, so that the walk reads the index only.
+CREATE INDEX items_group_id_idx ON d1.items (group_id, id) INCLUDE (change_xid, created_xid);
+CREATE INDEX notes_group_id_idx ON d1.notes (group_id, id) INCLUDE (change_xid, created_xid);
 
 -- The pull, the pump and the leaving rows of one collection, from one template per part.
 DO $do$
@@ -114,41 +115,48 @@ BEGIN
         -- watermark. Per active membership m (granted at mx, below the watermark):
         --   entering: the rows written no later than the grant, at stamp mx, in id order;
         --   changed:  the rows written after the grant, at their own change_xid.
-        -- Each branch stops at k rows, so a page reads at most 2k rows per group; the
-        -- leaving rows come from d1.leaving_*. A branch's rows at or above the watermark
-        -- are a suffix of it (it is ordered by stamp), so filtering after the LIMIT is exact.
-        -- The watermark is a scalar subquery so that it is computed once per statement: as a
-        -- bare call in a filter above the branches, it ran once per row (2.1 s for a first
-        -- page of a member of 100 groups instead of a few ms; found by this benchmark).
+        -- Each branch stops at k rows, so a page considers at most 2k rows per group: the
+        -- price of this design, paid from index-only scans (stamps and ids only); the k rows
+        -- of the page are then read by primary key. The leaving rows come from d1.leaving_*.
+        -- A branch's rows at or above the watermark are a suffix of it (it is ordered by
+        -- stamp), so filtering after the LIMIT is exact. The watermark is a scalar subquery
+        -- so that it is computed once per statement: as a bare call in a filter above the
+        -- branches it ran once per row (2.1 s for a first page of a member of 100 groups
+        -- instead of a few ms; found by this benchmark).
         EXECUTE format($t$
             CREATE FUNCTION d1.pull_%1$s(u uuid, px xid8, pid uuid, k int)
             RETURNS TABLE (id uuid, stamp xid8, leaving boolean, deleted boolean, payload text)
             LANGUAGE sql STABLE AS $f$
-                SELECT c.id, c.stamp, c.leaving, c.deleted, c.payload
-                  FROM (SELECT e.*
-                          FROM d1.memberships m
-                          CROSS JOIN LATERAL (
-                              (SELECT r.id, m.change_xid AS stamp, false AS leaving, r.deleted, r.payload::text AS payload
-                                 FROM d1.%1$I r
-                                WHERE m.change_xid >= px AND r.group_id = m.group_id AND r.change_xid <= m.change_xid
-                                  AND r.id > CASE WHEN m.change_xid = px THEN pid
-                                                  ELSE '00000000-0000-0000-0000-000000000000'::uuid END
-                                ORDER BY r.id LIMIT k)
-                              UNION ALL
-                              (SELECT r.id, r.change_xid, false, r.deleted, r.payload::text
-                                 FROM d1.%1$I r
-                                WHERE r.group_id = m.group_id
-                                  AND (r.change_xid, r.id) > (greatest(px, m.change_xid),
-                                       CASE WHEN m.change_xid >= px THEN 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid
-                                            ELSE pid END)
-                                ORDER BY r.change_xid, r.id LIMIT k)) e
-                         WHERE m.user_id = u AND NOT m.deleted AND m.change_xid < (SELECT public.rxsync_watermark())
-                        UNION ALL
-                        SELECT l.id, l.stamp, true, true, NULL
-                          FROM d1.leaving_%1$s(ARRAY[u], px, pid, (SELECT public.rxsync_watermark()), k) l) c
-                 WHERE (c.stamp, c.id) > (px, pid) AND c.stamp < (SELECT public.rxsync_watermark())
-                 ORDER BY c.stamp, c.id
-                 LIMIT k
+                WITH page AS (
+                    SELECT c.id, c.stamp, c.leaving
+                      FROM (SELECT e.*
+                              FROM d1.memberships m
+                              CROSS JOIN LATERAL (
+                                  (SELECT r.id, m.change_xid AS stamp, false AS leaving
+                                     FROM d1.%1$I r
+                                    WHERE m.change_xid >= px AND r.group_id = m.group_id AND r.change_xid <= m.change_xid
+                                      AND r.id > CASE WHEN m.change_xid = px THEN pid
+                                                      ELSE '00000000-0000-0000-0000-000000000000'::uuid END
+                                    ORDER BY r.id LIMIT k)
+                                  UNION ALL
+                                  (SELECT r.id, r.change_xid, false
+                                     FROM d1.%1$I r
+                                    WHERE r.group_id = m.group_id
+                                      AND (r.change_xid, r.id) > (greatest(px, m.change_xid),
+                                           CASE WHEN m.change_xid >= px THEN 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid
+                                                ELSE pid END)
+                                    ORDER BY r.change_xid, r.id LIMIT k)) e
+                             WHERE m.user_id = u AND NOT m.deleted AND m.change_xid < (SELECT public.rxsync_watermark())
+                            UNION ALL
+                            SELECT l.id, l.stamp, true
+                              FROM d1.leaving_%1$s(ARRAY[u], px, pid, (SELECT public.rxsync_watermark()), k) l) c
+                     WHERE (c.stamp, c.id) > (px, pid) AND c.stamp < (SELECT public.rxsync_watermark())
+                     ORDER BY c.stamp, c.id
+                     LIMIT k)
+                SELECT p.id, p.stamp, p.leaving OR r.id IS NULL, coalesce(r.deleted, true), r.payload::text
+                  FROM page p
+                  LEFT JOIN d1.%1$I r ON NOT p.leaving AND r.id = p.id
+                 ORDER BY p.stamp, p.id
             $f$
         $t$, coll);
 

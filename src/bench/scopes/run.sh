@@ -109,10 +109,14 @@ SQL
     -c "CREATE TABLE bench.owner_targets AS SELECT row_number() OVER (ORDER BY id)::int AS n, id FROM public.orders WHERE user_id = bench.uid('o200')" \
     -c "GRANT SELECT ON bench.owner_targets TO \"$app\""
 
-  # latency average (ms) of one pgbench run as the runtime role
+  # latency average (ms) of one pgbench run as the runtime role. -M extended: unnamed
+  # statements, planned for their values each time, as the service sends them (Quarkus'
+  # reactive client does not cache prepared statements by default); a cached statement's
+  # generic plan can be much worse (d2's first page: 290 ms instead of 30, a bitmap scan and
+  # sort of all 20,000 entries of the user).
   bench() {
     local file="$1"; shift
-    pgbench -n -M prepared -c 1 -T "$seconds" -U "$app" -d "$db" -f "$scripts/$file" "$@" 2>&1 \
+    pgbench -n -M extended -c 1 -T "$seconds" -U "$app" -d "$db" -f "$scripts/$file" "$@" 2>&1 \
       | awk '/latency average/ { print $4 }'
   }
   results="$out/results.tsv"
