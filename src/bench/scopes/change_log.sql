@@ -30,6 +30,10 @@ BEGIN
             CREATE INDEX view_%1$s_pull_idx ON d2.view_%1$s (user_id, change_xid, row_id);
             -- change pump: every user's entries in commit order
             CREATE INDEX view_%1$s_change_idx ON d2.view_%1$s (change_xid, user_id, row_id);
+            -- statistics on the policy's expression, as V7 does for orders: without them the
+            -- planner takes the policy to keep 1 %% of a user's entries, and for a member of 100
+            -- groups read and sorted all 20,000 of them for every page (95 ms instead of 1)
+            CREATE STATISTICS d2.view_%1$s_user_text ON (user_id::text) FROM d2.view_%1$s;
             ALTER TABLE d2.view_%1$s ENABLE ROW LEVEL SECURITY;
             CREATE POLICY view_%1$s_own ON d2.view_%1$s FOR SELECT
                 USING (user_id::text = current_setting('rxsync.user_id', true));
