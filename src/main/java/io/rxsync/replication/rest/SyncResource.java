@@ -19,7 +19,6 @@ import io.rxsync.replication.stream.StreamService;
 import io.rxsync.web.ApiDocs;
 import io.rxsync.web.ApiError;
 import io.rxsync.web.ApiException;
-import io.quarkus.vertx.http.Compressed;
 import io.quarkus.vertx.http.Uncompressed;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -96,7 +95,6 @@ public class SyncResource {
     @APIResponse(responseCode = "500", description = "Unexpected failure (logged; no detail reaches the client)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
                     examples = @ExampleObject(name = "500", value = ApiDocs.INTERNAL)))
-    @Compressed
     public Response collections(@Context Request request) {
         // no-cache: a phone keeps the listing but asks each time, so a new release is seen at
         // once and an unchanged listing costs a 304 without a body
@@ -126,7 +124,6 @@ public class SyncResource {
     @APIResponse(responseCode = "410", description = "Checkpoint older than the tombstone retention: resync from scratch", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "410", value = ApiDocs.GONE)))
     @APIResponse(responseCode = "503", ref = ApiDocs.UNAVAILABLE_RESPONSE)
-    @Compressed
     public Uni<PullService.Page> pull(@RestPath String collection, @RestPath int version,
                                       @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
                                       @Context HttpHeaders headers) {
@@ -160,7 +157,6 @@ public class SyncResource {
     @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
     @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
     @APIResponse(responseCode = "503", ref = ApiDocs.UNAVAILABLE_RESPONSE)
-    @Compressed
     public Uni<List<ObjectNode>> push(@RestPath String collection, @RestPath int version, String body,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
@@ -187,7 +183,7 @@ public class SyncResource {
     @LiveAccount
     @ResponseHeader(name = "Cache-Control", value = "no-cache")
     @ResponseHeader(name = "X-Accel-Buffering", value = "no")
-    @Uncompressed
+    @Uncompressed // each frame must reach the client when written, not when a compressor's block fills
     public Multi<OutboundSseEvent> pullStream(@RestPath String collection, @RestPath int version,
                                               @Context HttpHeaders headers, @Context Sse sse) {
         ReplicatedCollection c = registry.resolve(collection, version);
