@@ -11,6 +11,18 @@
 -- Every group's rows and grants commit in transactions of their own, so stamps differ.
 \set ON_ERROR_STOP on
 
+-- rows first..last of a group: ids bench.uid('<group>-<n>')
+CREATE FUNCTION bench.add_items(p_design text, grp text, first int, last int) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format($q$
+        INSERT INTO %1$I.items (id, group_id, payload)
+        SELECT bench.uid(%2$L || '-' || i), bench.uid(%2$L), 'item ' || i || ' of ' || %2$L
+          FROM generate_series(%3$s, %4$s) i
+    $q$, p_design, grp, first, last);
+END;
+$$;
+
 INSERT INTO public.users (id, email, display_name, hashed_password)
 SELECT bench.uid(n), n || '@scopes.bench', n, 'x'
   FROM (SELECT 'bu' || i AS n FROM generate_series(1, 2000) i
@@ -37,11 +49,7 @@ DECLARE
 BEGIN
     FOR g IN 1..1000 LOOP
         FOREACH d IN ARRAY ARRAY['d1', 'd2'] LOOP
-            EXECUTE format($q$
-                INSERT INTO %1$I.items (id, group_id, payload)
-                SELECT bench.uid('bg%2$s-' || i), bench.uid('bg%2$s'), 'item ' || i || ' of group %2$s'
-                  FROM generate_series(1, 100) i
-            $q$, d, g);
+            PERFORM bench.add_items(d, 'bg' || g, 1, 100);
         END LOOP;
         COMMIT;
         FOREACH d IN ARRAY ARRAY['d1', 'd2'] LOOP
@@ -56,11 +64,7 @@ BEGIN
         END LOOP;
         COMMIT;
         FOREACH d IN ARRAY ARRAY['d1', 'd2'] LOOP
-            EXECUTE format($q$
-                INSERT INTO %1$I.items (id, group_id, payload)
-                SELECT bench.uid('bg%2$s-' || i), bench.uid('bg%2$s'), 'item ' || i || ' of group %2$s'
-                  FROM generate_series(101, 200) i
-            $q$, d, g);
+            PERFORM bench.add_items(d, 'bg' || g, 101, 200);
         END LOOP;
         COMMIT;
     END LOOP;
@@ -80,18 +84,10 @@ BEGIN
                 INSERT INTO %1$I.memberships (group_id, user_id)
                 SELECT bench.uid(%2$L), bench.uid('bu' || k) FROM generate_series(1, %3$s) k
             $q$, d, w, members);
-            EXECUTE format($q$
-                INSERT INTO %1$I.items (id, group_id, payload)
-                SELECT bench.uid(%2$L || '-' || i), bench.uid(%2$L), 'item ' || i || ' of ' || %2$L
-                  FROM generate_series(1, 200) i
-            $q$, d, w);
+            PERFORM bench.add_items(d, w, 1, 200);
             COMMIT;
         END LOOP;
-        EXECUTE format($q$
-            INSERT INTO %1$I.items (id, group_id, payload)
-            SELECT bench.uid('big-' || i), bench.uid('big'), 'item ' || i || ' of the big group'
-              FROM generate_series(1, 10000) i
-        $q$, d);
+        PERFORM bench.add_items(d, 'big', 1, 10000);
         EXECUTE format($q$
             INSERT INTO %1$I.memberships (group_id, user_id, deleted) VALUES (bench.uid('big'), bench.uid('ugrant'), true)
         $q$, d);

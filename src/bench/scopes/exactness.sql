@@ -6,6 +6,9 @@
 SET search_path = :"design", public;
 \set settle 'SET ROLE ' :"app" '; SELECT bench.settle(' :'design' ', '
 \set done '); RESET ROLE;'
+-- the held transaction commits; the statement sent meanwhile on the other connection is
+-- collected (its result, then the end of its results), whenever it could run
+\set release 'SELECT dblink_exec(''held'', ''COMMIT''); SELECT * FROM dblink_get_result(''other'') AS t(status text); SELECT * FROM dblink_get_result(''other'') AS t(status text);'
 
 -- people: ann, bob and dan share groups; cat is in none of theirs (the outsider)
 INSERT INTO public.users (id, email, display_name, hashed_password)
@@ -49,11 +52,9 @@ SELECT dblink_exec('held', format('BEGIN; UPDATE %I.items SET payload = ''g2-1 v
                                   :'design', bench.uid(:'design' || 'g2-1')));
 SELECT dblink_send_query('other', format('INSERT INTO %I.memberships (group_id, user_id) VALUES (%L, %L)',
                                          :'design', bench.uid(:'design' || 'g2'), bench.uid('ann')));
-SELECT pg_sleep(0.2);
+SELECT pg_sleep(0.2);  -- time for the other statement to commit, or to block on a lock
 :settle 'move-in, write held open', 'no-extra' :done
-SELECT dblink_exec('held', 'COMMIT');
-SELECT * FROM dblink_get_result('other') AS t(status text);
-SELECT * FROM dblink_get_result('other') AS t(status text);
+:release
 :settle 'move-in, write held open, committed', 'exact' :done
 
 \echo 1b. move-in: dan's grant to g1 is held open; rows of g1 are written and committed after it
@@ -65,11 +66,9 @@ SELECT dblink_send_query('other', format(
     'INSERT INTO %1$I.notes (id, item_id, group_id, payload) VALUES (%5$L, %2$L, %4$L, ''late note''); END $x$',
     :'design', bench.uid(:'design' || 'g1-1'), bench.uid(:'design' || 'g1-8'), bench.uid(:'design' || 'g1'),
     bench.uid(:'design' || 'late note')));
-SELECT pg_sleep(0.2);
+SELECT pg_sleep(0.2);  -- time for the other statement to commit, or to block on a lock
 :settle 'move-in, grant held open', 'no-extra' :done
-SELECT dblink_exec('held', 'COMMIT');
-SELECT * FROM dblink_get_result('other') AS t(status text);
-SELECT * FROM dblink_get_result('other') AS t(status text);
+:release
 :settle 'move-in, grant held open, committed', 'exact' :done
 
 \echo 2a. move-out: ann is revoked from g1; later writes to g1 never reach her
@@ -84,11 +83,9 @@ SELECT dblink_exec('held', format('BEGIN; UPDATE %I.items SET payload = ''g2-2 v
                                   :'design', bench.uid(:'design' || 'g2-2')));
 SELECT dblink_send_query('other', format('DELETE FROM %I.memberships WHERE group_id = %L AND user_id = %L',
                                          :'design', bench.uid(:'design' || 'g2'), bench.uid('ann')));
-SELECT pg_sleep(0.2);
+SELECT pg_sleep(0.2);  -- time for the other statement to commit, or to block on a lock
 :settle 'move-out, write held open', 'lagging' :done
-SELECT dblink_exec('held', 'COMMIT');
-SELECT * FROM dblink_get_result('other') AS t(status text);
-SELECT * FROM dblink_get_result('other') AS t(status text);
+:release
 :settle 'move-out, write held open, committed', 'exact' :done
 
 \echo 3a. revoke and re-grant while bob is offline, with writes, a delete and an insert between
