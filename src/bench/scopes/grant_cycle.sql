@@ -1,6 +1,6 @@
 -- One grant and one revoke of ugrant in the 10,000-row group "big", for one design
 -- (-v design=d1|d2), timed by psql (\timing), in this order:
---   grant          the grant's transaction (INSERT/UPDATE of the membership, and its fan-out)
+--   grant          the grant's transaction (UPDATE of the membership, and any fan-out)
 --   grant pull     the member's client pulling pages of 1,000 from just before the grant
 --                  until a short page (as the runtime role, under row-level security)
 --   grant pump     the change pump's window over the grant, routed to the member
@@ -13,27 +13,9 @@ SELECT rxsync_watermark() AS lo \gset
 \timing on
 UPDATE :"design".memberships SET deleted = false WHERE group_id = bench.uid('big') AND user_id = bench.uid('ugrant');
 \timing off
-SET ROLE :"app";
-\timing on
-SELECT bench.drain(:'design', 'items', bench.uid('ugrant'), :'lo', 1000);
-\timing off
-SELECT set_config('rxsync.scope', 'all-users', false);
-\timing on
-SELECT count(*) FROM :"design".pump_items(ARRAY[bench.uid('ugrant')], :'lo', rxsync_watermark());
-\timing off
-SELECT set_config('rxsync.scope', '', false);
-RESET ROLE;
+\ir deliver.sql
 SELECT rxsync_watermark() AS lo \gset
 \timing on
 DELETE FROM :"design".memberships WHERE group_id = bench.uid('big') AND user_id = bench.uid('ugrant');
 \timing off
-SET ROLE :"app";
-\timing on
-SELECT bench.drain(:'design', 'items', bench.uid('ugrant'), :'lo', 1000);
-\timing off
-SELECT set_config('rxsync.scope', 'all-users', false);
-\timing on
-SELECT count(*) FROM :"design".pump_items(ARRAY[bench.uid('ugrant')], :'lo', rxsync_watermark());
-\timing off
-SELECT set_config('rxsync.scope', '', false);
-RESET ROLE;
+\ir deliver.sql

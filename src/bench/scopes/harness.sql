@@ -49,30 +49,28 @@ BEGIN
 END;
 $$;
 
--- A pull client catching up: pages of k from its checkpoint until a short page. Returns the
--- number of documents received.
-CREATE FUNCTION bench.sync(p_design text, p_coll text, u uuid, k int) RETURNS int
+-- Pages of k from (px, pid) until a short page, as u under row-level security. With a
+-- client ('pull'), each document is checked to come after the checkpoint and applied to
+-- that client's set; without one (the benchmark's drain) the documents are only counted.
+CREATE FUNCTION bench.catch_up(p_design text, p_coll text, u uuid, INOUT px xid8, INOUT pid uuid, k int,
+                               client text, OUT total int)
 LANGUAGE plpgsql AS $$
 DECLARE
-    px xid8 := '0';
-    pid uuid := '00000000-0000-0000-0000-000000000000';
     n int;
-    total int := 0;
     doc record;
 BEGIN
     PERFORM set_config('rxsync.user_id', u::text, true);
     PERFORM set_config('rxsync.scope', '', true);
-    SELECT c.px, c.pid INTO px, pid FROM bench.cursors c
-     WHERE (c.design, c.coll, c.user_id) = (p_design, p_coll, u);
-    px := coalesce(px, '0');
-    pid := coalesce(pid, '00000000-0000-0000-0000-000000000000');
+    total := 0;
     LOOP
         n := 0;
         FOR doc IN EXECUTE format('SELECT * FROM %I.pull_%s($1, $2, $3, $4)', p_design, p_coll) USING u, px, pid, k LOOP
-            IF (doc.stamp, doc.id) <= (px, pid) THEN
-                RAISE EXCEPTION '%: pull of % returned % at % after checkpoint (%, %)', p_design, p_coll, doc.id, doc.stamp, px, pid;
+            IF client IS NOT NULL THEN
+                IF (doc.stamp, doc.id) <= (px, pid) THEN
+                    RAISE EXCEPTION '%: pull of % returned % at % after checkpoint (%, %)', p_design, p_coll, doc.id, doc.stamp, px, pid;
+                END IF;
+                PERFORM bench.apply(p_design, p_coll, client, u, doc);
             END IF;
-            PERFORM bench.apply(p_design, p_coll, 'pull', u, doc);
             px := doc.stamp;
             pid := doc.id;
             n := n + 1;
@@ -80,34 +78,23 @@ BEGIN
         total := total + n;
         EXIT WHEN n < k;
     END LOOP;
-    INSERT INTO bench.cursors VALUES (p_design, p_coll, u, px, pid)
-    ON CONFLICT (design, coll, user_id) DO UPDATE SET px = EXCLUDED.px, pid = EXCLUDED.pid;
-    RETURN total;
 END;
 $$;
 
--- What a client coming back after a grant or revoke pays: pages of k from a checkpoint
--- until a short page (the benchmark). Returns the number of documents.
-CREATE FUNCTION bench.drain(p_design text, p_coll text, u uuid, px xid8, k int) RETURNS int
+-- A pull client catching up from its stored checkpoint. Returns the number of documents.
+CREATE FUNCTION bench.sync(p_design text, p_coll text, u uuid, k int) RETURNS int
 LANGUAGE plpgsql AS $$
 DECLARE
-    pid uuid := '00000000-0000-0000-0000-000000000000';
-    n int;
-    total int := 0;
-    doc record;
+    c record;
+    result record;
 BEGIN
-    PERFORM set_config('rxsync.user_id', u::text, true);
-    LOOP
-        n := 0;
-        FOR doc IN EXECUTE format('SELECT * FROM %I.pull_%s($1, $2, $3, $4)', p_design, p_coll) USING u, px, pid, k LOOP
-            px := doc.stamp;
-            pid := doc.id;
-            n := n + 1;
-        END LOOP;
-        total := total + n;
-        EXIT WHEN n < k;
-    END LOOP;
-    RETURN total;
+    SELECT coalesce(s.px, '0') AS px, coalesce(s.pid, '00000000-0000-0000-0000-000000000000') AS pid INTO c
+      FROM (SELECT NULL) one
+      LEFT JOIN bench.cursors s ON (s.design, s.coll, s.user_id) = (p_design, p_coll, u);
+    SELECT * INTO result FROM bench.catch_up(p_design, p_coll, u, c.px, c.pid, k, 'pull');
+    INSERT INTO bench.cursors VALUES (p_design, p_coll, u, result.px, result.pid)
+    ON CONFLICT (design, coll, user_id) DO UPDATE SET px = EXCLUDED.px, pid = EXCLUDED.pid;
+    RETURN result.total;
 END;
 $$;
 
