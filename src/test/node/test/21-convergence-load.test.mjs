@@ -48,6 +48,23 @@ function canon(doc) {
         ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
 }
 
+/**
+ * Now and then edits a random document's note until `until` (offline, or without a stream);
+ * returns the number of edits. `next` numbers the client's writes, so that no two are equal.
+ */
+async function editNotesUntil(client, rnd, until, what, pause, next) {
+    let edits = 0;
+    while (Date.now() < until) {
+        const docs = await client.col.find().exec();
+        if (docs.length && rnd() < 0.5) {
+            await docs[Math.floor(rnd() * docs.length)].incrementalPatch({ note: `${client.label} ${what} #${next()}` });
+            edits++;
+        }
+        await sleep(pause + rnd() * 2 * pause);
+    }
+    return edits;
+}
+
 /** One client's random work until the deadline; returns what it did. */
 async function work(client, rnd, deadline, userId) {
     const did = { inserts: 0, updates: 0, deletes: 0, offline: 0, streamCycles: 0, localConflicts: 0 };
@@ -79,30 +96,14 @@ async function work(client, rnd, deadline, userId) {
             } else if (r < 0.93) {
                 // offline for a while: writes pile up locally and are pushed on return
                 await client.stop();
-                const until = Math.min(deadline, Date.now() + 300 + rnd() * 1500);
-                while (Date.now() < until) {
-                    const docs = await client.col.find().exec();
-                    if (docs.length && rnd() < 0.5) {
-                        await docs[Math.floor(rnd() * docs.length)].incrementalPatch({ note: `${client.label} offline #${++n}` });
-                        did.updates++;
-                    }
-                    await sleep(100 + rnd() * 200);
-                }
+                did.updates += await editNotesUntil(client, rnd, Math.min(deadline, Date.now() + 300 + rnd() * 1500), 'offline', 100, () => ++n);
                 await client.start();
                 did.offline++;
             } else if (r < 0.97 && client.canCycleStream) {
                 // the stream alone drops and comes back (on the next instance) while the
                 // client keeps writing; what it missed arrives with the RESYNC pull
                 client.closeStream();
-                const until = Math.min(deadline, Date.now() + 50 + rnd() * 800);
-                while (Date.now() < until) {
-                    const docs = await client.col.find().exec();
-                    if (docs.length && rnd() < 0.5) {
-                        await docs[Math.floor(rnd() * docs.length)].incrementalPatch({ note: `${client.label} no stream #${++n}` });
-                        did.updates++;
-                    }
-                    await sleep(50 + rnd() * 100);
-                }
+                did.updates += await editNotesUntil(client, rnd, Math.min(deadline, Date.now() + 50 + rnd() * 800), 'no stream', 50, () => ++n);
                 client.openStream();
                 did.streamCycles++;
             }
