@@ -5,7 +5,10 @@ import io.rxsync.web.ApiError;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
@@ -16,6 +19,7 @@ import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
@@ -26,9 +30,28 @@ import org.jboss.resteasy.reactive.ResponseStatus;
 public class AuthResource {
 
     private final AuthService auth;
+    private final BearerAuthenticator authenticator;
 
-    public AuthResource(AuthService auth) {
+    public AuthResource(AuthService auth, BearerAuthenticator authenticator) {
         this.auth = auth;
+        this.authenticator = authenticator;
+    }
+
+    /** Who a token is: an external provider's user learns here the account id their documents carry as owner. */
+    public record Me(String userId, String subject, java.util.Set<String> groups) {
+    }
+
+    @GET
+    @Path("/me")
+    @Operation(summary = "The caller behind a token", description = "Account id (the owner of their documents), "
+            + "subject at the token's issuer, groups from the token. An external provider's user gets an account on first sight.")
+    @SecurityRequirement(name = ApiDocs.BEARER)
+    @APIResponse(responseCode = "200", description = "The caller", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "me", value = ApiDocs.ME)))
+    @APIResponse(responseCode = "401", ref = ApiDocs.UNAUTHORIZED_RESPONSE)
+    public Uni<Me> me(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return authenticator.authenticate(authorization)
+                .map(caller -> new Me(caller.userId(), caller.subject(), caller.groups()));
     }
 
     @POST
