@@ -2,6 +2,7 @@ package io.rxsync.auth;
 
 import io.rxsync.web.ApiDocs;
 import io.rxsync.web.ApiError;
+import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
@@ -31,10 +32,30 @@ public class AuthResource {
 
     private final AuthService auth;
     private final BearerAuthenticator authenticator;
+    private final OidcConfig oidc;
 
-    public AuthResource(AuthService auth, BearerAuthenticator authenticator) {
+    public AuthResource(AuthService auth, BearerAuthenticator authenticator, OidcConfig oidc) {
         this.auth = auth;
         this.authenticator = authenticator;
+        this.oidc = oidc;
+    }
+
+    /** Where the web app sends its users to log in, when an external provider is configured for it. */
+    public record Provider(String issuer, String clientId) {
+    }
+
+    @GET
+    @Path("/provider")
+    @Operation(summary = "The external identity provider of the web app",
+            description = "Its issuer and public client (authorization code with PKCE); 404 when the web app uses built-in accounts only.")
+    @APIResponse(responseCode = "200", description = "The provider", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "provider", value = ApiDocs.PROVIDER)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    public Provider provider() {
+        if (oidc.issuer().isEmpty() || oidc.webClientId().isEmpty()) {
+            throw ApiException.notFound("no external identity provider for the web app");
+        }
+        return new Provider(oidc.issuer().get(), oidc.webClientId().get());
     }
 
     /** Who a token is: an external provider's user learns here the account id their documents carry as owner. */

@@ -43,6 +43,9 @@ public interface OidcConfig {
     @WithDefault("PT10M")
     Duration jwksMaxAge();
 
+    /** The provider's public client the web app logs in with (authorization code and PKCE); none: the web app offers built-in accounts only. */
+    Optional<String> webClientId();
+
     /** How long one fetch from the provider may take. */
     @WithDefault("PT5S")
     Duration fetchTimeout();

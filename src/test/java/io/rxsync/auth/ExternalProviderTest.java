@@ -99,16 +99,7 @@ class ExternalProviderTest {
             String token = provider.sign(claims);
             firstRequests.add(() -> (String) me(token).get("userId"));
         }
-        ExecutorService pool = Executors.newFixedThreadPool(12);
-        Set<String> accounts = new HashSet<>();
-        try {
-            for (Future<String> f : pool.invokeAll(firstRequests)) {
-                accounts.add(f.get());
-            }
-        } finally {
-            pool.shutdown();
-        }
-        assertEquals(1, accounts.size());
+        assertEquals(1, new HashSet<>(concurrently(firstRequests)).size());
         assertEquals(1L, ((Number) OwnerSql.single("SELECT count(*) FROM user_identities WHERE subject = ?", subject)).longValue());
     }
 
@@ -167,15 +158,7 @@ class ExternalProviderTest {
             String token = provider.sign(provider.claims("flood-" + i), unknown);
             requests.add(() -> given().header("Authorization", "Bearer " + token).get("/api/v1/auth/me").statusCode());
         }
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        List<Integer> statuses = new ArrayList<>();
-        try {
-            for (Future<Integer> f : pool.invokeAll(requests)) {
-                statuses.add(f.get());
-            }
-        } finally {
-            pool.shutdown();
-        }
+        List<Integer> statuses = concurrently(requests);
         assertEquals(List.of(200), statuses.subList(0, 20).stream().distinct().toList(), "tokens of the new key");
         assertEquals(List.of(401), statuses.subList(20, 40).stream().distinct().toList(), "tokens of keys never published");
         int fetched = provider.jwksFetches() - before;
@@ -202,6 +185,20 @@ class ExternalProviderTest {
         fresh.setJwtId(UUID.randomUUID().toString());
         given().header("Authorization", "Bearer " + provider.sign(fresh)).get("/api/v1/auth/me")
                 .then().statusCode(401).body("code", equalTo(401));
+    }
+
+    /** Runs the requests at once (as many threads as requests); their answers in order. */
+    private static <T> List<T> concurrently(List<Callable<T>> requests) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(requests.size());
+        try {
+            List<T> answers = new ArrayList<>();
+            for (Future<T> f : pool.invokeAll(requests)) {
+                answers.add(f.get());
+            }
+            return answers;
+        } finally {
+            pool.shutdown();
+        }
     }
 
     private TestUser externalUser(String subject) {
