@@ -17,6 +17,11 @@ public class PullService {
             + "since; resync from scratch (drop the local collection state and start replication again "
             + "from an empty checkpoint)";
 
+    /** The 410 message for a checkpoint the database has not reached: it comes from another timeline. */
+    static final String AHEAD_OF_DATABASE = "checkpoint is ahead of this database (it was restored from a backup "
+            + "or failed over and lost commits): resync from scratch (drop the local collection state and start "
+            + "replication again from an empty checkpoint)";
+
     private final Pool pool;
     private final ReplicationRepository repository;
 
@@ -41,6 +46,7 @@ public class PullService {
                         .unis(repository.actFor(tx, userId), repository.pullPage(tx, collection, userId, after, limit))
                         .with((ignored, page) -> page))
                 .onFailure(PullService::checkpointTooOld).transform(e -> new ApiException(410, RESYNC))
+                .onFailure(PullService::checkpointFromElsewhere).transform(e -> new ApiException(410, AHEAD_OF_DATABASE))
                 .map(docs -> {
                     Checkpoint next = docs.isEmpty() ? after : docs.get(docs.size() - 1).checkpoint();
                     return new Page(docs.stream().map(StoredDocument::document).toList(), next);
@@ -49,5 +55,9 @@ public class PullService {
 
     private static boolean checkpointTooOld(Throwable e) {
         return e instanceof PgException pg && CollectionSql.CHECKPOINT_TOO_OLD.equals(pg.getSqlState());
+    }
+
+    private static boolean checkpointFromElsewhere(Throwable e) {
+        return e instanceof PgException pg && CollectionSql.CHECKPOINT_FROM_ELSEWHERE.equals(pg.getSqlState());
     }
 }
