@@ -128,9 +128,8 @@ public class SyncResource {
                                       @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
-        Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        Checkpoint after = Checkpoint.parse(lwt, id, c.idField());
-        return pulls.pull(c, caller.userId(), after, parseLimit(limit))
+        return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
+                .flatMap(caller -> pulls.pull(c, caller.userId(), Checkpoint.parse(lwt, id, c.idField()), parseLimit(limit)))
                 .invoke(page -> metrics.pulled(c, page.documents().size()));
     }
 
@@ -160,10 +159,12 @@ public class SyncResource {
     public Uni<List<ObjectNode>> push(@RestPath String collection, @RestPath int version, String body,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
-        Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        JsonNode rows = parseJson(body);
-        return pushes.push(c, caller.userId(), rows)
-                .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
+        return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
+                .flatMap(caller -> {
+                    JsonNode rows = parseJson(body);
+                    return pushes.push(c, caller.userId(), rows)
+                            .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
+                });
     }
 
     @GET
