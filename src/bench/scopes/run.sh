@@ -35,8 +35,9 @@ if has setup; then
   psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS \"$db\"" -c "CREATE DATABASE \"$db\""
   # the service's own migrations: users, orders (the owner-scoped baseline), the stamp
   # trigger, row-level security, the watermark
-  for m in $(ls "$root"/src/main/resources/db/migration/V*.sql | sort -t V -k 2 -n); do
-    sed "s/\${app_role}/$app/g" "$m" | q -f -
+  migrations="$root/src/main/resources/db/migration"
+  for m in $(cd "$migrations" && ls V*.sql | sort -V); do
+    sed "s/\${app_role}/$app/g" "$migrations/$m" | q -f -
   done
   q -c "CREATE EXTENSION dblink"
   q -v schema=d1 -f "$sql/tables.sql"
