@@ -3,6 +3,7 @@ package io.rxsync.replication.stream;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rxsync.replication.Checkpoint;
+import io.rxsync.replication.PipelinedTransaction;
 import io.rxsync.replication.PullService;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationRepository;
@@ -179,8 +180,11 @@ public final class ChangePump {
         if (idle || cursorXid < 0) {
             return skipAhead(registered, idle);
         }
-        return pool.withTransaction(tx -> repository.actForAllUsers(tx)
-                        .flatMap(ignored -> repository.changesAfter(tx, collection, cursorXid, cursorId, windowSize)))
+        // BEGIN, the all-users scope, the window and COMMIT in one round trip.
+        return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
+                        .unis(repository.actForAllUsers(tx),
+                                repository.changesAfter(tx, collection, cursorXid, cursorId, windowSize))
+                        .with((ignored, window) -> window))
                 .map(window -> {
             lastReadMillis = System.currentTimeMillis();
             if (!window.isEmpty()) {
