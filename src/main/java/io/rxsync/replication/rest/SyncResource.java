@@ -112,7 +112,7 @@ public class SyncResource {
     @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
     @Parameter(name = "lwt", in = ParameterIn.QUERY, description = "Checkpoint lwt (0 or absent: first pull)", example = "7351")
     @Parameter(name = "id", in = ParameterIn.QUERY, description = "Checkpoint id ('' first)", example = "0b6f5f4e-1d2c-4b3a-8e9f-112233445566")
-    @Parameter(name = "limit", in = ParameterIn.QUERY, required = true, description = "Page size, 1 to 1000", example = "100")
+    @Parameter(name = "limit", in = ParameterIn.QUERY, description = "Page size, 1 to 1000 (absent: 100, rxsync.replication.default-pull-limit)", example = "100")
     @SecurityRequirement(name = ApiDocs.BEARER)
     @APIResponse(responseCode = "200", description = "A page and its checkpoint", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "page", value = ApiDocs.PAGE)))
@@ -211,7 +211,7 @@ public class SyncResource {
     private int parseLimit(String raw) {
         int max = config.replication().maxPullLimit();
         if (raw == null || raw.isBlank()) {
-            throw ApiException.badRequest("limit is required (1 to " + max + ")");
+            return Math.min(config.replication().defaultPullLimit(), max);
         }
         try {
             int limit = Integer.parseInt(raw.strip());
