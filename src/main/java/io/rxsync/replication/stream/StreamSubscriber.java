@@ -26,11 +26,15 @@ public final class StreamSubscriber {
         }
     }
 
+    /** A heartbeat comment (the shared timer of ChangePumps). */
+    void ping() {
+        if (!frames.isCancelled()) {
+            frames.emit(StreamEvent.PING);
+        }
+    }
+
     /** Ends the stream; the client pulls from its checkpoint and reconnects. */
     void close() {
-        if (!frames.isCancelled()) {
-            frames.emit(StreamEvent.END);
-        }
         frames.complete();
     }
 }
