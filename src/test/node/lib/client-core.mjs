@@ -23,6 +23,26 @@ export function plainDoc(d, keepDeleted = false) {
     return out;
 }
 
+/**
+ * Asks RxDB's downstream for a catch-up pull (RESYNC) so that the request cannot be lost.
+ *
+ * rxdb 15 to 17 (replication-protocol/downstream, addNewTask) drain their task queue in
+ * rounds; a round collects document tasks (stream frames) until it meets a RESYNC, and
+ * when it has already collected one it takes that RESYNC out of the queue and stops,
+ * without putting it back: the RESYNC is dropped. That happens when a frame is still
+ * queued as the stream (re)opens (the queue is busy with a push or a pull, or frames wait
+ * for a push to end), and then the new stream's first frame moves the checkpoint past
+ * every change committed before the stream was registered, which nothing delivers any
+ * more (issue 12, load test 21 with stream cycles). A second RESYNC right behind the first
+ * survives: a round takes at most one RESYNC out of the queue, and the next round starts
+ * with the second one. When the first one is not dropped, the second is skipped by RxDB
+ * itself (it came before the pull the first one started).
+ */
+export function requestResync(stream$) {
+    stream$.next('RESYNC');
+    stream$.next('RESYNC');
+}
+
 /** The custom merge used by the offline-conflict scenario: the server's document, with
  * both notes kept. */
 export function mergeOrders(realMasterState, forkState) {
@@ -111,7 +131,15 @@ export function makeClientFactory(deps) {
             starts: 0,
             unauthorized: 0, // official client: unauthorized$ emissions
             forbidden: 0, // official client: forbidden$ emissions
+            // every pull, push, stream frame and stream open/close in order, with the
+            // documents' notes: what diagnose() prints for a document that ended stale
+            trace: [],
         };
+        const t0 = Date.now();
+        const summary = (docs) => (docs || []).map((d) => ({
+            id: d.id, note: d.note, status: d.status, deleted: !!d._deleted,
+        }));
+        const trace = (what, fields) => stats.trace.push({ at: Date.now() - t0, what, ...fields });
         const errors = [];
         const db = await deps.createRxDatabase({
             name: `e2e${deps.version}${label.replace(/[^a-z0-9]/gi, '').toLowerCase()}${++dbCounter}${process.pid}`,
@@ -140,10 +168,15 @@ export function makeClientFactory(deps) {
         let errSub = null;
         let paused = false;
         let openStream = () => {};
+        let generation = 0; // numbers the EventSources this client opens, for the trace
 
-        function countFrame(raw) {
+        function countFrame(raw, source) {
             stats.streamEvents++;
             const data = JSON.parse(raw);
+            trace('frame', {
+                stream: source && source.generation, current: !!source && source === es,
+                checkpoint: data && data.checkpoint, docs: summary(data && data.documents),
+            });
             for (const d of (data && data.documents) || []) stats.streamIds.add(d.id);
             return data;
         }
@@ -156,7 +189,10 @@ export function makeClientFactory(deps) {
                 pull.handler = async (checkpoint, batchSize) => {
                     const entry = { checkpoint, batchSize, at: Date.now() };
                     stats.pulls.push(entry);
+                    const n = stats.pulls.length;
+                    trace('pull', { n, checkpoint });
                     const res = await orig(checkpoint, batchSize);
+                    trace('pulled', { n, checkpoint: res.checkpoint, docs: summary(res.documents) });
                     entry.returned = res.documents.length;
                     for (const d of res.documents) stats.pulledIds.add(d.id);
                     entry.nextCheckpoint = res.checkpoint;
@@ -168,7 +204,13 @@ export function makeClientFactory(deps) {
                 push.handler = async (rows) => {
                     const entry = { rows: rows.length, at: Date.now() };
                     stats.pushes.push(entry);
+                    const n = stats.pushes.length;
+                    trace('push', {
+                        n, docs: summary(rows.map((row) => row.newDocumentState)),
+                        assumed: summary(rows.map((row) => row.assumedMasterState).filter((d) => d)),
+                    });
                     const res = await orig(rows);
+                    trace('pushed', { n, conflicts: summary(Array.isArray(res) ? res : []) });
                     entry.conflicts = Array.isArray(res) ? res.length : res;
                     // the writes the server answered as accepted (a row is accepted unless its
                     // document comes back as a conflict), for the convergence test's log
@@ -233,10 +275,17 @@ export function makeClientFactory(deps) {
             });
             const open = () => {
                 const source = openEventSource(streamUrl(), token);
-                source.onopen = () => { stats.resyncs++; stream$.next('RESYNC'); };
-                source.onerror = () => {
+                source.generation = ++generation;
+                trace('stream-open', { stream: source.generation });
+                source.onopen = () => {
                     stats.resyncs++;
-                    stream$.next('RESYNC');
+                    trace('resync', { stream: source.generation, on: 'open', current: source === es });
+                    requestResync(stream$);
+                };
+                source.onerror = () => {
+                    trace('resync', { stream: source.generation, on: 'error', current: source === es });
+                    stats.resyncs++;
+                    requestResync(stream$);
                     // Both eventsource versions give up for good on a non-200 answer (a 401
                     // once the token expired, a 503 while the server restarts), eventsource 2
                     // only right after this handler; a real app then opens a new one with
@@ -246,7 +295,7 @@ export function makeClientFactory(deps) {
                     }, retryTime);
                 };
                 source.onmessage = (ev) => {
-                    const data = countFrame(ev.data);
+                    const data = countFrame(ev.data, source);
                     stream$.next({ documents: data.documents, checkpoint: data.checkpoint });
                 };
                 es = source;
@@ -269,7 +318,7 @@ export function makeClientFactory(deps) {
 
                 set onmessage(fn) {
                     this._countedOnMessage = fn;
-                    super.onmessage = (ev) => { countFrame(ev.data); return fn(ev); };
+                    super.onmessage = (ev) => { countFrame(ev.data, this); return fn(ev); };
                 }
 
                 get onopen() { return this._countedOnOpen; }
@@ -318,7 +367,7 @@ export function makeClientFactory(deps) {
              */
             closeStream() {
                 if (!client.canCycleStream) throw new Error(`${client.kind} cannot close its stream alone`);
-                if (es) { es.close(); es = null; }
+                if (es) { trace('stream-close', { stream: es.generation }); es.close(); es = null; }
             },
 
             /** Opens the stream again (on streamBase's next answer) after closeStream(). */
@@ -407,7 +456,8 @@ export function makeClientFactory(deps) {
         return client;
     }
 
-    return { createClient, kinds, version: deps.version };
+    // deps: the version's own RxDB modules, for scenarios that drive a replication directly
+    return { createClient, kinds, version: deps.version, deps };
 }
 
 const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -16,7 +16,9 @@
 // A seed fixes each client's choices; thread timing still differs between runs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getSchema, newOrder, registerUser, serverOrders, sleep, startEnv, withLogs } from '../lib/harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { getSchema, LOG_DIR, newOrder, registerUser, serverOrders, sleep, startEnv, withLogs } from '../lib/harness.mjs';
 import { createClient, KINDS } from '../lib/clients.mjs';
 import { awaitConverged } from '../lib/assertions.mjs';
 
@@ -153,8 +155,10 @@ async function diagnose(mine, user) {
     const lines = [];
     for (const c of mine) {
         lines.push(`${c.label} (${c.kind}): stream readyState=${c.es?.readyState} frames=${c.stats.streamEvents} `
-            + `opened=${c.streams.opened} pulls=${c.stats.pulls.length} errors=${c.errors.length}`);
+            + `opened=${c.streams.opened} pulls=${c.stats.pulls.length} errors=${c.errors.length} `
+            + `resyncsAsked=${c.stats.resyncs} resyncsRun=${c.rep?.internalReplicationState?.stats?.down?.downstreamResyncOnce}`);
     }
+    lines.push(...await traceStaleDocuments(mine, user));
     for (const c of mine) {
         await c.stop();
         await c.start();
@@ -167,6 +171,37 @@ async function diagnose(mine, user) {
         lines.push(`after a restart still wrong, so a checkpoint passed a change: ${again.message.slice(0, 300)}`);
     }
     return `\n${lines.join('\n')}`;
+}
+
+/**
+ * For each document a client holds differently from the server: every pull, push and
+ * stream frame that carried it, in order, with the stream opens, closes and RESYNCs in
+ * between. The whole trace of each client goes to a file in LOG_DIR.
+ */
+async function traceStaleDocuments(mine, user) {
+    const server = await serverOrders(env.pool, user.userId);
+    const lines = [];
+    for (const c of mine) {
+        const file = path.join(LOG_DIR, `load-trace-${c.label}-${process.pid}.jsonl`);
+        fs.mkdirSync(LOG_DIR, { recursive: true });
+        fs.writeFileSync(file, c.stats.trace.map((e) => JSON.stringify(e)).join('\n'));
+        const stored = new Map((await c.stored(server.map((d) => d.id))).map((d) => [d.id, d]));
+        for (const row of server) {
+            if (canon(stored.get(row.id)) === canon(row)) continue;
+            lines.push(`${c.label} holds ${row.id} as ${JSON.stringify(stored.get(row.id))}, server ${JSON.stringify(row)}; trace in ${file}:`);
+            for (const e of c.stats.trace) {
+                const docs = [...(e.docs || []), ...(e.assumed || []), ...(e.conflicts || [])];
+                const mentions = docs.some((d) => d.id === row.id);
+                if (!mentions && !['stream-open', 'stream-close', 'resync'].includes(e.what)) continue;
+                const shown = { ...e };
+                for (const k of ['docs', 'assumed', 'conflicts']) {
+                    if (shown[k]) shown[k] = shown[k].filter((d) => d.id === row.id).map((d) => `${d.note}/${d.status}${d.deleted ? '/deleted' : ''}`);
+                }
+                lines.push(`  ${JSON.stringify(shown)}`);
+            }
+        }
+    }
+    return lines;
 }
 
 async function run(seed) {
@@ -212,6 +247,7 @@ async function run(seed) {
                 server = await awaitConverged({ pool: env.pool, base: env.base, user, clients: mine }, { timeout: 60_000 });
             } catch (e) {
                 e.message += await diagnose(mine, user);
+                console.error(e.message);
                 throw e;
             }
             rows += server.length;
