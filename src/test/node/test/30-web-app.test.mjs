@@ -169,6 +169,24 @@ async function screenshot(device, name) {
 
 // --- the scenario -------------------------------------------------------------------------
 
+browserTest('the first load greets a newcomer with no error in the console and no failed request', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('response', (res) => { if (res.status() >= 400) problems.push(`${res.status()} ${res.url()}`); });
+    page.on('requestfailed', (req) => problems.push(`failed ${req.url()}: ${req.failure()?.errorText}`));
+    try {
+        await page.goto(`${env.base}/`, { waitUntil: 'networkidle' });
+        await page.waitForSelector('#auth:not([hidden])');
+        await page.waitForLoadState('networkidle'); // the favicon is asked for after the load
+        assert.deepStrictEqual(problems, []);
+    } finally {
+        await context.close();
+    }
+});
+
 browserTest('two devices of one user: offline edits, a conflict and a delete converge on the server\'s state', async () => {
     const email = `seller-${process.pid}-${Date.now()}@e2e.test`;
 

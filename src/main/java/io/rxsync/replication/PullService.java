@@ -39,10 +39,10 @@ public class PullService {
      * the client it has caught up; an empty one echoes its checkpoint.
      */
     public Uni<Page> pull(ReplicatedCollection collection, String userId, Checkpoint after, int limit) {
-        // Both statements are sent at once and run in order on the transaction's connection
-        // (the client pipelines them): one round trip less per page. If the account is gone,
-        // actFor fails the pull and the page, read without a declared user, saw nothing.
-        return pool.withTransaction(tx -> Uni.combine().all()
+        // BEGIN, both statements and COMMIT are sent at once and run in order on one
+        // connection: one round trip per page. If the account is gone, actFor fails the pull
+        // and the page, read without a declared user, saw nothing.
+        return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
                         .unis(repository.actFor(tx, userId), repository.pullPage(tx, collection, userId, after, limit))
                         .with((ignored, page) -> page))
                 .onFailure(PullService::checkpointTooOld).transform(e -> new ApiException(410, RESYNC))

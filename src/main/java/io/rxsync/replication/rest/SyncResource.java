@@ -112,7 +112,7 @@ public class SyncResource {
     @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
     @Parameter(name = "lwt", in = ParameterIn.QUERY, description = "Checkpoint lwt (0 or absent: first pull)", example = "7351")
     @Parameter(name = "id", in = ParameterIn.QUERY, description = "Checkpoint id ('' first)", example = "0b6f5f4e-1d2c-4b3a-8e9f-112233445566")
-    @Parameter(name = "limit", in = ParameterIn.QUERY, required = true, description = "Page size, 1 to 1000", example = "100")
+    @Parameter(name = "limit", in = ParameterIn.QUERY, description = "Page size, 1 to 1000 (absent: 100, rxsync.replication.default-pull-limit)", example = "100")
     @SecurityRequirement(name = ApiDocs.BEARER)
     @APIResponse(responseCode = "200", description = "A page and its checkpoint", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "page", value = ApiDocs.PAGE)))
@@ -128,9 +128,8 @@ public class SyncResource {
                                       @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
-        Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        Checkpoint after = Checkpoint.parse(lwt, id, c.idField());
-        return pulls.pull(c, caller.userId(), after, parseLimit(limit))
+        return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
+                .flatMap(caller -> pulls.pull(c, caller.userId(), Checkpoint.parse(lwt, id, c.idField()), parseLimit(limit)))
                 .invoke(page -> metrics.pulled(c, page.documents().size()));
     }
 
@@ -160,10 +159,12 @@ public class SyncResource {
     public Uni<List<ObjectNode>> push(@RestPath String collection, @RestPath int version, String body,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
-        Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        JsonNode rows = parseJson(body);
-        return pushes.push(c, caller.userId(), rows)
-                .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
+        return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
+                .flatMap(caller -> {
+                    JsonNode rows = parseJson(body);
+                    return pushes.push(c, caller.userId(), rows)
+                            .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
+                });
     }
 
     @GET
@@ -210,7 +211,7 @@ public class SyncResource {
     private int parseLimit(String raw) {
         int max = config.replication().maxPullLimit();
         if (raw == null || raw.isBlank()) {
-            throw ApiException.badRequest("limit is required (1 to " + max + ")");
+            return Math.min(config.replication().defaultPullLimit(), max);
         }
         try {
             int limit = Integer.parseInt(raw.strip());
