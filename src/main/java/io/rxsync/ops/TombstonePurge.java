@@ -3,6 +3,7 @@ package io.rxsync.ops;
 import io.quarkus.scheduler.Scheduled;
 import io.rxsync.replication.CollectionRegistry;
 import io.rxsync.replication.ReplicatedCollection;
+import io.rxsync.replication.Scope;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -62,7 +63,9 @@ public class TombstonePurge {
     }
 
     private Uni<Long> purge(ReplicatedCollection c) {
-        Tuple args = Tuple.of(c.name(), c.table(), c.ownerColumn(), config.retention().toMillis());
+        // the horizon is kept per owner: the purge needs the owner column
+        String ownerColumn = ((Scope.Owner) c.scope()).column();
+        Tuple args = Tuple.of(c.name(), c.table(), ownerColumn, config.retention().toMillis());
         return pool.preparedQuery(PURGE).execute(args)
                 .map(rows -> rows.iterator().next().getLong(0))
                 .invoke(n -> {
