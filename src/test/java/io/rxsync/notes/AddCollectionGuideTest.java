@@ -107,6 +107,19 @@ class AddCollectionGuideTest {
         assertEquals(true, conflicts.get(0).get("_deleted"), "the answer is the tombstone the server holds");
     }
 
+    @Test
+    void aPushBreakingAConstraintTheSchemaCannotSayIs400NamingTheRowAndFieldAndWritesNothing() {
+        TestUser user = register();
+        Map<String, Object> fine = note(user, "Fine", null);
+        Map<String, Object> blank = note(user, "   ", null);
+        var answer = given().header("Authorization", user.bearer()).contentType(ContentType.JSON)
+                .body(List.of(Map.of("newDocumentState", fine), Map.of("newDocumentState", blank)))
+                .post(NOTES + "/push").then().statusCode(400).extract().jsonPath();
+        assertEquals("row 1: field 'title' breaks the table's constraint notes_title_not_blank", answer.getString("message"));
+        assertEquals(true, answer.getBoolean("error"));
+        assertEquals(List.of(), pull(user).getList("documents"), "the valid row of the push is not written either");
+    }
+
     private static Map<String, Object> note(TestUser owner, String title, String body) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("id", UUID.randomUUID().toString());
