@@ -15,9 +15,12 @@
 #   BENCH_GROWTH_USER_ORDERS=5000
 #   BENCH_DB=rxsync_bench        the database (dropped and re-created; must contain "bench")
 #   BENCH_PORT=18080             the service's HTTP port
+#   BENCH_PEER_PORT=18090        the peer's (rxdb-server, src/bench/peer) HTTP port
 #   BENCH_SERVER_JVM_OPTS=       extra JVM options of the service (e.g. a JFR recording)
 #   BENCH_REPORT=BENCHMARKS.md   where the results go
-#   BENCH_PHASES=startup,pull,push,stream,growth   a subset, e.g. to profile one phase
+#   BENCH_PHASES=startup,pull,push,fixed,peer,stream,growth   a subset, e.g. to profile one phase
+#                                (fixed: a one-document pull next to the HTTP floor; peer: rxdb-server
+#                                driven the same way, compared with the pull and push phases' numbers)
 # A smoke test:  BENCH_ORDERS=5000 BENCH_SECONDS=2 BENCH_LIVE_STREAMS=50 BENCH_IDLE_STREAMS=200 \
 #   BENCH_STREAM_SECONDS=5 BENCH_GROWTH=5000,20000 BENCH_GROWTH_USER_ORDERS=2000 BENCH_REPORT=target/bench/smoke.md src/bench/run.sh
 set -euo pipefail
@@ -33,6 +36,12 @@ fi
 jar=target/quarkus-app/quarkus-run.jar
 if [ ! -f "$jar" ] || [ -n "$(find src/main pom.xml -newer "$jar" -print -quit)" ]; then
   ./mvnw -B -ntp -q package -DskipTests -DskipNodeTests
+fi
+
+# The peer, rxdb-server with memory storage, from its own package.json and lock file.
+peer=src/bench/peer
+if [ ! -d "$peer/node_modules" ] || [ "$peer/package-lock.json" -nt "$peer/node_modules" ]; then
+  npm ci --no-audit --no-fund --prefix "$peer"
 fi
 
 classpath="target/quarkus-app/lib/main/*"

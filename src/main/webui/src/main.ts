@@ -3,6 +3,7 @@
 import './style.css';
 import { ORDER_STATUSES, openOrdersDatabase, type Order, type OrdersDatabase, type OrderStatus } from './database';
 import { OrdersSync, type SyncState } from './replication';
+import { completeSignIn, externalProvider } from './oidc';
 import { clearSession, loadSession, login, register, saveSession, type Session } from './session';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -18,7 +19,14 @@ function showAuth(): void {
   $('app').hidden = true;
   $('account').hidden = true;
   $('sync').hidden = true;
+  // the external provider's log-in, when the server names one
+  void externalProvider().then((oidc) => { $('oidc').hidden = !oidc; });
 }
+
+$('oidc-login').addEventListener('click', async () => {
+  const oidc = await externalProvider();
+  await oidc?.signinRedirect(); // to the provider's page; it sends the user back with ?code=…
+});
 
 $('auth-form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -43,9 +51,18 @@ $('auth-form').addEventListener('submit', async (event) => {
 async function logOut(): Promise<void> {
   // the local database stays: logging in again as the same user goes on from it, and
   // pushes what was written meanwhile
-  const email = loadSession()?.email ?? '';
+  const session = loadSession();
+  const email = session?.email ?? '';
   clearSession();
   await closeApp();
+  if (session?.external) {
+    // ends the session at the provider too; it sends the user back here, signed out
+    const oidc = await externalProvider();
+    if (oidc) {
+      await oidc.signoutRedirect().catch(() => oidc.removeUser());
+      return;
+    }
+  }
   showAuth();
   ($('auth-form') as HTMLFormElement).email.value = email;
 }
@@ -71,7 +88,24 @@ async function openApp(session: Session): Promise<void> {
 
   sync = new OrdersSync(orders, session.token);
   unsubscribe.push(sync.subscribe(renderSyncState));
+  if (session.external) await followRenewals(session);
   await sync.start();
+}
+
+/** A provider's user: each silently renewed token goes to the session and the sync at once. */
+async function followRenewals(session: Session): Promise<void> {
+  const oidc = await externalProvider();
+  if (!oidc) return; // offline: the stored token serves until it expires
+  const renewed = (user: { access_token: string }) => {
+    session.token = user.access_token;
+    saveSession(session);
+    sync?.setToken(user.access_token);
+  };
+  oidc.events.addUserLoaded(renewed);
+  unsubscribe.push(() => oidc.events.removeUserLoaded(renewed));
+  // after a reload the stored token may be older than the one oidc-client-ts renewed meanwhile
+  const user = await oidc.getUser();
+  if (user && !user.expired && user.access_token !== session.token) renewed(user);
 }
 
 async function closeApp(): Promise<void> {
@@ -218,5 +252,14 @@ if (saved) {
   // offline-first: the stored session opens the local database without the network
   openApp(saved).catch((e) => { console.error(e); showAuth(); });
 } else {
-  showAuth();
+  // back from the external provider's log-in page, or not signed in
+  completeSignIn().then(async (session) => {
+    if (!session) return showAuth();
+    saveSession(session);
+    await openApp(session);
+  }).catch((e) => {
+    console.error(e);
+    showAuth();
+    $('auth-error').textContent = `Log-in at the identity provider failed: ${(e as Error).message}`;
+  });
 }

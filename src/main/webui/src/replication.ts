@@ -21,11 +21,11 @@ export class OrdersSync {
   private readonly listeners = new Set<(s: SyncState) => void>();
   private readonly sync: ReturnType<typeof replicateRxsync<Order>>;
 
-  constructor(collection: OrderCollection, token: string) {
+  constructor(collection: OrderCollection, private token: string) {
     this.sync = replicateRxsync({
       collection,
       url: `${API_BASE}/api/v1/sync/orders/0`,
-      token: () => token,
+      token: () => this.token,
       onConflicts: (count) => this.update({ conflictsResolved: this.state.conflictsResolved + count }),
       onReachable: (reachable) => { if (this.state.online !== reachable) this.update({ online: reachable }); },
       onUnauthorized: () => this.signOut(),
@@ -45,6 +45,12 @@ export class OrdersSync {
   async start(): Promise<void> {
     if (navigator.onLine) this.sync.openStream();
     await this.sync.replication.start();
+  }
+
+  /** A renewed token: the stream reopens with it before the old one expires (the server would close it then). */
+  setToken(token: string): void {
+    this.token = token;
+    if (navigator.onLine && !this.state.signedOut) this.sync.openStream();
   }
 
   subscribe(listener: (s: SyncState) => void): () => void {

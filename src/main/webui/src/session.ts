@@ -13,6 +13,8 @@ export interface Session {
   userId: string;
   email: string;
   token: string;
+  /** signed in at the external identity provider (oidc.ts), not with a built-in account */
+  external?: boolean;
 }
 
 const STORAGE_KEY = 'rxsync.session';

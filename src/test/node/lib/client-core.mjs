@@ -89,7 +89,10 @@ export function makeClientFactory(deps) {
     /**
      * opts: {kind: 'official'|'plain', base, token, schema, collection = 'orders',
      *        conflict = 'default'|'merge'|fn, pullBatchSize, pushBatchSize,
-     *        retryTime = 1000, label}
+     *        retryTime = 1000, label,
+     *        streamBase = base: the server the pullStream connects to, or a function
+     *        asked at every stream open (behind a load balancer a client's stream and its
+     *        pulls and pushes may reach different instances)}
      */
     async function createClient(opts) {
         const kind = opts.kind;
@@ -126,6 +129,8 @@ export function makeClientFactory(deps) {
         });
         const col = cols[collectionName];
         const url = `${opts.base}/api/v1/sync/${collectionName}/0`;
+        const streamBase = typeof opts.streamBase === 'function' ? opts.streamBase : () => opts.streamBase ?? opts.base;
+        const streamUrl = () => `${streamBase()}/api/v1/sync/${collectionName}/0/pullStream`;
         const replicationIdentifier = `rxsync:${url}`;
         const retryTime = opts.retryTime ?? 1000;
         let token = opts.token;
@@ -227,7 +232,7 @@ export function makeClientFactory(deps) {
                 },
             });
             const open = () => {
-                const source = openEventSource(`${url}/pullStream`, token);
+                const source = openEventSource(streamUrl(), token);
                 source.onopen = () => { stats.resyncs++; stream$.next('RESYNC'); };
                 source.onerror = () => {
                     stats.resyncs++;
@@ -254,8 +259,9 @@ export function makeClientFactory(deps) {
         function countingEventSource() {
             const Base = deps.EventSource;
             return class CountingEventSource extends Base {
-                constructor(...args) {
-                    super(...args);
+                constructor(target, ...rest) {
+                    // the official client opens `${url}/pullStream`; the stream goes to streamBase
+                    super(target === `${url}/pullStream` ? streamUrl() : target, ...rest);
                     es = this;
                 }
 
@@ -303,6 +309,23 @@ export function makeClientFactory(deps) {
             get es() { return es; },
             /** RxDB 16+ replications can pause(); the official 15.x client and v15 cannot. */
             canPause: kind === 'plain' && deps.version >= 16,
+            /** The plain clients own their EventSource, so the stream alone can close and reopen. */
+            canCycleStream: kind === 'plain',
+
+            /**
+             * Closes the live stream only (plain clients); pulls and pushes go on. Changes
+             * made meanwhile arrive with the pull that openStream() triggers (RESYNC).
+             */
+            closeStream() {
+                if (!client.canCycleStream) throw new Error(`${client.kind} cannot close its stream alone`);
+                if (es) { es.close(); es = null; }
+            },
+
+            /** Opens the stream again (on streamBase's next answer) after closeStream(). */
+            openStream() {
+                if (!client.canCycleStream) throw new Error(`${client.kind} cannot open its stream alone`);
+                if (!es && rep && !rep.isStopped() && !paused) openStream();
+            },
 
             /** Starts (or restarts) replicating from the stored checkpoint. */
             async start() {

@@ -1,6 +1,10 @@
 // Scenario 21: convergence under load. 8 real RxDB clients (all client kinds, both
 // conflict handlers), two or three per user, insert, update and delete at random and go
-// offline now and then, for a fixed time. Afterwards every client equals the server, and
+// offline now and then, for a fixed time, against two server instances on one database,
+// as behind a load balancer: a client pulls and pushes through one instance, and each time
+// it opens its stream it reaches the next instance, so that the stream is often on the
+// other one. Plain clients also close and reopen only their stream now and then, so
+// streams open and close throughout the run. Afterwards every client equals the server, and
 // every write the server accepted (logged from each push answer) is either the server's
 // final state or the assumed state of another accepted write, i.e. superseded by a write
 // that built on it: nothing accepted is lost.
@@ -22,7 +26,8 @@ const USERS = 3;
 const STATUSES = ['pending', 'paid', 'shipped', 'cancelled'];
 
 let env;
-before(async () => { env = await startEnv({ name: 'load' }); });
+const INSTANCES = 2;
+before(async () => { env = await startEnv({ name: 'load', instances: INSTANCES }); });
 after(async () => { if (env) await env.close(); });
 
 /** mulberry32: a small seeded generator, so that a run's choices can be replayed. */
@@ -43,9 +48,26 @@ function canon(doc) {
         ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
 }
 
+/**
+ * Now and then edits a random document's note until `until` (offline, or without a stream);
+ * returns the number of edits. `next` numbers the client's writes, so that no two are equal.
+ */
+async function editNotesUntil(client, rnd, until, what, pause, next) {
+    let edits = 0;
+    while (Date.now() < until) {
+        const docs = await client.col.find().exec();
+        if (docs.length && rnd() < 0.5) {
+            await docs[Math.floor(rnd() * docs.length)].incrementalPatch({ note: `${client.label} ${what} #${next()}` });
+            edits++;
+        }
+        await sleep(pause + rnd() * 2 * pause);
+    }
+    return edits;
+}
+
 /** One client's random work until the deadline; returns what it did. */
 async function work(client, rnd, deadline, userId) {
-    const did = { inserts: 0, updates: 0, deletes: 0, offline: 0, localConflicts: 0 };
+    const did = { inserts: 0, updates: 0, deletes: 0, offline: 0, streamCycles: 0, localConflicts: 0 };
     let n = 0;
     while (Date.now() < deadline) {
         const r = rnd();
@@ -74,17 +96,16 @@ async function work(client, rnd, deadline, userId) {
             } else if (r < 0.93) {
                 // offline for a while: writes pile up locally and are pushed on return
                 await client.stop();
-                const until = Math.min(deadline, Date.now() + 300 + rnd() * 1500);
-                while (Date.now() < until) {
-                    const docs = await client.col.find().exec();
-                    if (docs.length && rnd() < 0.5) {
-                        await docs[Math.floor(rnd() * docs.length)].incrementalPatch({ note: `${client.label} offline #${++n}` });
-                        did.updates++;
-                    }
-                    await sleep(100 + rnd() * 200);
-                }
+                did.updates += await editNotesUntil(client, rnd, Math.min(deadline, Date.now() + 300 + rnd() * 1500), 'offline', 100, () => ++n);
                 await client.start();
                 did.offline++;
+            } else if (r < 0.97 && client.canCycleStream) {
+                // the stream alone drops and comes back (on the next instance) while the
+                // client keeps writing; what it missed arrives with the RESYNC pull
+                client.closeStream();
+                did.updates += await editNotesUntil(client, rnd, Math.min(deadline, Date.now() + 50 + rnd() * 800), 'no stream', 50, () => ++n);
+                client.openStream();
+                did.streamCycles++;
             }
         } catch (e) {
             // a document changed by the replication under our feet: RxDB refuses the local
@@ -128,11 +149,22 @@ async function run(seed) {
     try {
         for (let i = 0; i < CLIENTS; i++) {
             const user = users[i % USERS];
+            const home = i % INSTANCES;
+            // client 0 starts its stream at home, 1 and 2 on the other instance, 3 at home, …
+            let opens = Math.floor(i / INSTANCES);
+            const streams = { opened: 0, elsewhere: 0 };
             const c = await createClient({
-                kind: KINDS[i % KINDS.length], base: env.base, token: user.token, schema,
+                kind: KINDS[i % KINDS.length], base: env.servers[home].base, token: user.token, schema,
                 conflict: i % 2 === 0 ? 'default' : 'merge', label: `c${i}`, retryTime: 500,
+                streamBase: () => {
+                    const instance = opens++ % INSTANCES;
+                    streams.opened++;
+                    if (instance !== home) streams.elsewhere++;
+                    return env.servers[instance].base;
+                },
             });
             c.user = user;
+            c.streams = streams;
             clients.push(c);
             await c.start();
         }
@@ -154,12 +186,16 @@ async function run(seed) {
         const accepted = clients.reduce((a, c) => a + c.stats.accepted.length, 0);
         const conflicts = clients.reduce((a, c) => a + c.stats.conflicts.length, 0);
         const pushes = clients.reduce((a, c) => a + c.stats.pushes.length, 0);
-        const line = `load seed=${seed} clients=${CLIENTS} seconds=${SECONDS} inserts=${sum('inserts')} `
+        const streams = clients.reduce((a, c) => a + c.streams.opened, 0);
+        const elsewhere = clients.reduce((a, c) => a + c.streams.elsewhere, 0);
+        const line = `load seed=${seed} clients=${CLIENTS} instances=${INSTANCES} seconds=${SECONDS} inserts=${sum('inserts')} `
             + `updates=${sum('updates')} deletes=${sum('deletes')} offline=${sum('offline')} `
+            + `streamCycles=${sum('streamCycles')} streamsOpened=${streams} streamsOnOtherInstance=${elsewhere} `
             + `localConflicts=${sum('localConflicts')} pushes=${pushes} accepted=${accepted} `
             + `superseded=${superseded} conflicts=${conflicts} rows=${rows} convergeMs=${Date.now() - quiet}`;
         console.log(line);
         assert.ok(accepted > 0 && sum('offline') > 0, 'the run did work and went offline');
+        assert.ok(elsewhere > 0 && streams > CLIENTS, 'streams reopened during the run, some on the other instance');
         return line;
     } finally {
         await Promise.allSettled(clients.map((c) => c.close()));
@@ -181,7 +217,7 @@ describe('the accepted-write check', () => {
 });
 
 describe('convergence under load', () => {
-    test(`${CLIENTS} clients, random writes and offline periods for ${SECONDS} s, ${RUNS} run(s) from seed ${SEED}: `
+    test(`${CLIENTS} clients on ${INSTANCES} instances, random writes, offline periods and stream cycles for ${SECONDS} s, ${RUNS} run(s) from seed ${SEED}: `
         + 'every client equals the server and no accepted write is lost', withLogs(async () => {
         const failures = [];
         for (let i = 0; i < RUNS; i++) {

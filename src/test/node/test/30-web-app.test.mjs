@@ -169,6 +169,24 @@ async function screenshot(device, name) {
 
 // --- the scenario -------------------------------------------------------------------------
 
+browserTest('the first load greets a newcomer with no error in the console and no failed request', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console: ${msg.text()}`); });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('response', (res) => { if (res.status() >= 400) problems.push(`${res.status()} ${res.url()}`); });
+    page.on('requestfailed', (req) => problems.push(`failed ${req.url()}: ${req.failure()?.errorText}`));
+    try {
+        await page.goto(`${env.base}/`, { waitUntil: 'networkidle' });
+        await page.waitForSelector('#auth:not([hidden])');
+        await page.waitForLoadState('networkidle'); // the favicon is asked for after the load
+        assert.deepStrictEqual(problems, []);
+    } finally {
+        await context.close();
+    }
+});
+
 browserTest('two devices of one user: offline edits, a conflict and a delete converge on the server\'s state', async () => {
     const email = `seller-${process.pid}-${Date.now()}@e2e.test`;
 
@@ -292,6 +310,62 @@ browserTest('a refused token: the app says signed out, keeps the orders written 
         assert.deepEqual(device.errors, []);
     } finally {
         await device.context.close();
+    }
+});
+
+browserTest('a phone\'s first load: the app\'s files and its first sync arrive compressed, the hashed files cached for good', async () => {
+    const user = await registerUser(env.base, 'phone');
+    const orders = Array.from({ length: 450 }, (_, i) => newOrder(user.userId, { note: `order ${i}`, totalCents: 100 + i }));
+    for (let i = 0; i < orders.length; i += 150) {
+        const push = await api(env.base, 'POST', '/api/v1/sync/orders/0/push',
+            { token: user.token, body: orders.slice(i, i + 150).map((o) => ({ newDocumentState: o })) });
+        assert.equal(push.status, 200, push.text);
+    }
+    const context = await browser.newContext();
+    try {
+        const page = await context.newPage();
+        // what crossed the wire: Chromium reports the encoded body size of every response
+        const seen = [];
+        page.on('response', (response) => seen.push((async () => {
+            if ((response.headers()['content-type'] ?? '').startsWith('text/event-stream')) return { url: response.url(), headers: {} };
+            await response.finished();
+            const body = await response.body().catch(() => null);
+            return {
+                url: response.url(), status: response.status(), headers: await response.allHeaders(),
+                wireBytes: (await response.request().sizes()).responseBodySize, plainBytes: body ? body.length : null,
+            };
+        })()));
+        await page.goto(`${env.base}/`);
+        await authenticate(page, 'login', user.email);
+        await waitFor(async () => (await shownOrders(page)).length === orders.length,
+            { timeout: 30_000, what: `the app showing ${orders.length} orders` });
+        const responses = await Promise.all(seen);
+        const compressed = (r) => ['br', 'gzip'].includes(r.headers['content-encoding']);
+
+        const shell = responses.find((r) => r.url === `${env.base}/`);
+        assert.ok(compressed(shell), `index.html: ${JSON.stringify(shell.headers)}`);
+        assert.equal(shell.headers['cache-control'], 'no-cache');
+        const assets = responses.filter((r) => new URL(r.url).pathname.startsWith('/assets/'));
+        assert.ok(assets.length >= 2, `the script and the stylesheet: ${assets.map((a) => a.url)}`);
+        for (const a of assets) {
+            assert.ok(compressed(a), `${a.url}: ${a.headers['content-encoding']}`);
+            assert.equal(a.headers['cache-control'], 'public, max-age=31536000, immutable');
+            assert.ok(a.wireBytes * 2 < a.plainBytes, `${a.url}: ${a.wireBytes} bytes on the wire for ${a.plainBytes}`);
+        }
+        const pages = responses.filter((r) => r.url.includes('/pull?') && r.status === 200 && r.plainBytes >= 512);
+        assert.ok(pages.length >= 2, `${pages.length} full pull pages`);
+        for (const p of pages) assert.ok(compressed(p), `${p.url}: ${p.headers['content-encoding']}`);
+        const wire = pages.reduce((n, p) => n + p.wireBytes, 0);
+        const plain = pages.reduce((n, p) => n + p.plainBytes, 0);
+        assert.ok(wire * 3 < plain, `pull pages: ${wire} bytes on the wire for ${plain}`);
+
+        // the service worker is revalidated on every load as well
+        const sw = await api(env.base, 'GET', '/sw.js');
+        assert.equal(sw.headers.get('cache-control'), 'no-cache');
+        console.log(`[web app] ${shell.headers['content-encoding']}: ${pages.length} pull pages ${wire} bytes on the wire `
+            + `for ${plain}; assets ${assets.map((a) => `${a.wireBytes}/${a.plainBytes}`).join(', ')} bytes`);
+    } finally {
+        await context.close();
     }
 });
 

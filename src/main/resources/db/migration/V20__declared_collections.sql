@@ -1,6 +1,6 @@
 -- Any table becomes a collection by one declaration (README, "Add a collection"):
 --
---   SELECT rxsync_declare_collection(
+--   SELECT public.rxsync_declare_collection(
 --       collection     => 'notes',                                  -- the URL name
 --       table_name     => 'notes',
 --       scope          => '{"kind": "owner", "column": "user_id"}', -- who sees a row
@@ -16,8 +16,8 @@
 --
 -- The scope is jsonb so that other kinds (members, parent, everyone) join the same
 -- declaration; "owner" (row.<column> = the caller) is the one kind so far. The owner column
--- may be uuid or text (an external identity provider's subject): every comparison goes
--- through text, like current_setting('rxsync.user_id').
+-- may be uuid (the caller's account, rxsync.user_id) or text (their subject at an external
+-- identity provider, rxsync.subject, V25): every comparison goes through text.
 
 ALTER TABLE rxsync_collections
     ADD COLUMN scope             jsonb,
@@ -31,18 +31,23 @@ ALTER TABLE rxsync_collections
     -- one collection per table: the triggers, indexes and policies are the table's
     ADD CONSTRAINT rxsync_collections_table_name_key UNIQUE (table_name);
 
--- The tombstone trigger of any primary key (V3's knew only `id`): the declaration passes
--- the key column as the trigger's argument.
-CREATE OR REPLACE FUNCTION rxsync_delete_to_tombstone() RETURNS trigger
-LANGUAGE plpgsql AS $$
+-- The tombstone trigger of any primary key (V12's knew only `id`): the declaration passes
+-- the key column as the trigger's argument. Otherwise as V12 made it.
+CREATE OR REPLACE FUNCTION public.rxsync_delete_to_tombstone() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     key name := coalesce(TG_ARGV[0], 'id');
 BEGIN
     IF pg_trigger_depth() > 1 THEN
         RETURN OLD;
     END IF;
-    IF OLD.deleted AND current_setting('rxsync.purging', true) = 'on' THEN
-        RETURN OLD;
+    IF OLD.deleted THEN
+        IF current_setting('rxsync.purging', true) = 'on'
+           AND (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID)
+               = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user) THEN
+            RETURN OLD;
+        END IF;
+        RETURN NULL;
     END IF;
     EXECUTE format('UPDATE %I.%I SET deleted = true WHERE %I = ($1).%I', TG_TABLE_SCHEMA, TG_TABLE_NAME, key, key)
         USING OLD;
@@ -50,12 +55,12 @@ BEGIN
 END;
 $$;
 
-CREATE FUNCTION rxsync_has_column(rel regclass, col name) RETURNS boolean
-LANGUAGE sql STABLE SET search_path = pg_catalog AS $$
+CREATE FUNCTION public.rxsync_has_column(rel regclass, col name) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = rel AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped)
 $$;
 
-CREATE FUNCTION rxsync_declare_collection(
+CREATE FUNCTION public.rxsync_declare_collection(
     collection        text,
     table_name        regclass,
     scope             jsonb,
@@ -68,14 +73,15 @@ CREATE FUNCTION rxsync_declare_collection(
     description       text    DEFAULT NULL)
 RETURNS void
 -- client_min_messages: the IF NOT EXISTS of a repeated declaration are not news
-LANGUAGE plpgsql SET search_path = pg_catalog, public SET client_min_messages = warning AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET client_min_messages = warning AS $$
 #variable_conflict use_variable
 DECLARE
     rel         name;
     key_columns name[];
     kind        text := scope->>'kind';
     owner       name;
-    declared    rxsync_collections%ROWTYPE;
+    declared    public.rxsync_collections%ROWTYPE;
+    caller_id   text;
     col         name;
 BEGIN
     SELECT c.relname INTO rel FROM pg_class c WHERE c.oid = table_name AND c.relkind IN ('r', 'p');
@@ -114,12 +120,12 @@ BEGIN
         RAISE EXCEPTION 'collection %: an owner scope has only "kind" and "column", not %', collection, scope - 'kind' - 'column';
     END IF;
     owner := scope->>'column';
-    IF owner IS NULL OR NOT rxsync_has_column(table_name, owner) THEN
+    IF owner IS NULL OR NOT public.rxsync_has_column(table_name, owner) THEN
         RAISE EXCEPTION 'collection %: scope column % is not a column of %', collection, coalesce(owner, 'null'), table_name;
     END IF;
 
     FOREACH col IN ARRAY server_only || read_only LOOP
-        IF NOT rxsync_has_column(table_name, col) THEN
+        IF NOT public.rxsync_has_column(table_name, col) THEN
             RAISE EXCEPTION 'collection %: % is not a column of %', collection, col, table_name;
         END IF;
         IF col = key_columns[1] OR col = owner THEN
@@ -131,7 +137,7 @@ BEGIN
         RAISE EXCEPTION 'collection %: a column is either server-only or read-only, not both', collection;
     END IF;
 
-    SELECT * INTO declared FROM rxsync_collections c WHERE c.name = collection;
+    SELECT * INTO declared FROM public.rxsync_collections c WHERE c.name = collection;
     IF FOUND AND declared.table_name <> table_name THEN
         RAISE EXCEPTION 'collection % is declared on table %; a collection keeps its table', collection, declared.table_name;
     END IF;
@@ -139,9 +145,9 @@ BEGIN
         RAISE EXCEPTION 'collection % is at schema version %; a new declaration may keep or raise it, not lower it to %',
             collection, declared.schema_version, schema_version;
     END IF;
-    IF EXISTS (SELECT FROM rxsync_collections c WHERE c.table_name = table_name AND c.name <> collection) THEN
+    IF EXISTS (SELECT FROM public.rxsync_collections c WHERE c.table_name = table_name AND c.name <> collection) THEN
         RAISE EXCEPTION 'collection %: table % is already the collection %', collection, table_name,
-            (SELECT c.name FROM rxsync_collections c WHERE c.table_name = table_name);
+            (SELECT c.name FROM public.rxsync_collections c WHERE c.table_name = table_name);
     END IF;
 
     -- replication's own columns: the tombstone flag, the commit stamp, the change times
@@ -149,10 +155,10 @@ BEGIN
                    'ADD COLUMN IF NOT EXISTS change_xid xid8 NOT NULL DEFAULT pg_current_xact_id(), '
                    'ADD COLUMN IF NOT EXISTS created_at timestamptz NOT NULL DEFAULT now(), '
                    'ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now()', table_name);
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION rxsync_stamp_change()',
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION public.rxsync_stamp_change()',
                    rel || '_stamp_change', table_name);
     IF tombstones THEN
-        EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE DELETE ON %s FOR EACH ROW EXECUTE FUNCTION rxsync_delete_to_tombstone(%L)',
+        EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE DELETE ON %s FOR EACH ROW EXECUTE FUNCTION public.rxsync_delete_to_tombstone(%L)',
                        rel || '_delete_to_tombstone', table_name, key_columns[1]);
     ELSE
         EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', rel || '_delete_to_tombstone', table_name);
@@ -177,19 +183,23 @@ BEGIN
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', table_name, '${app_role}');
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', table_name);
     EXECUTE format('DROP POLICY IF EXISTS %I ON %s', rel || '_owner', table_name);
-    EXECUTE format('CREATE POLICY %I ON %s USING ((%I)::text = current_setting(''rxsync.user_id'', true)) '
-                   'WITH CHECK ((%I)::text = current_setting(''rxsync.user_id'', true))',
-                   rel || '_owner', table_name, owner, owner);
+    -- a uuid owner is the caller's account; a text owner their subject at the identity
+    -- provider (V25: rxsync_act_for sets both; for a built-in account they are the same)
+    caller_id := CASE WHEN (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = table_name AND a.attname = owner)
+                           = 'uuid'::regtype THEN 'rxsync.user_id' ELSE 'rxsync.subject' END;
+    EXECUTE format('CREATE POLICY %I ON %s USING ((%I)::text = current_setting(%L, true)) '
+                   'WITH CHECK ((%I)::text = current_setting(%L, true))',
+                   rel || '_owner', table_name, owner, caller_id, owner, caller_id);
     EXECUTE format('DROP POLICY IF EXISTS %I ON %s', rel || '_change_pump', table_name);
     EXECUTE format('CREATE POLICY %I ON %s FOR SELECT USING (current_setting(''rxsync.scope'', true) = ''all-users'')',
                    rel || '_change_pump', table_name);
 
-    INSERT INTO rxsync_collections AS c (name, table_name, owner_column, scope, schema_version, server_only, read_only,
+    INSERT INTO public.rxsync_collections AS c (name, table_name, owner_column, scope, schema_version, server_only, read_only,
                                          client_may_create, client_may_delete, tombstones, description)
     VALUES (collection, table_name, owner, jsonb_build_object('kind', kind, 'column', owner), schema_version,
             server_only, read_only, client_may_create, client_may_delete, tombstones, description)
     ON CONFLICT (name) DO UPDATE SET
-        owner_column = EXCLUDED.owner_column, scope = EXCLUDED.scope, schema_version = EXCLUDED.schema_version,
+        updated_at = now(), owner_column = EXCLUDED.owner_column, scope = EXCLUDED.scope, schema_version = EXCLUDED.schema_version,
         server_only = EXCLUDED.server_only, read_only = EXCLUDED.read_only,
         client_may_create = EXCLUDED.client_may_create, client_may_delete = EXCLUDED.client_may_delete,
         tombstones = EXCLUDED.tombstones, description = EXCLUDED.description;
@@ -197,14 +207,14 @@ END;
 $$;
 
 -- Migrations (the owning role) declare; the runtime role never does.
-REVOKE ALL ON FUNCTION rxsync_declare_collection(text, regclass, jsonb, integer, name[], name[], boolean, boolean, boolean, text)
+REVOKE ALL ON FUNCTION public.rxsync_declare_collection(text, regclass, jsonb, integer, name[], name[], boolean, boolean, boolean, text)
     FROM PUBLIC;
 
 -- What the server reads at startup: every declaration with its table as the PostgreSQL
 -- catalog describes it (columns, primary key, constraints, triggers), one JSON object per
 -- collection. SECURITY DEFINER: the runtime role may read the catalog, never change it.
-CREATE FUNCTION rxsync_declared_collections() RETURNS SETOF jsonb
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+CREATE FUNCTION public.rxsync_declared_collections() RETURNS SETOF jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     SELECT jsonb_build_object(
         'name', c.name,
         'table', c.table_name::text,
@@ -241,19 +251,19 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
         'triggers', (SELECT coalesce(jsonb_agg(p.proname::text ORDER BY p.proname), '[]')
                        FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid
                       WHERE tg.tgrelid = c.table_name AND NOT tg.tgisinternal AND tg.tgenabled <> 'D'))
-    FROM rxsync_collections c
+    FROM public.rxsync_collections c
     ORDER BY c.name
 $$;
 
-REVOKE ALL ON FUNCTION rxsync_declared_collections() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION rxsync_declared_collections() TO "${app_role}";
+REVOKE ALL ON FUNCTION public.rxsync_declared_collections() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.rxsync_declared_collections() TO "${app_role}";
 
 -- Ours, declared like a team's. users: the id is the owner (a user sees their own profile),
 -- the password hash never leaves the server, the email is the login identity and read-only;
 -- clients neither create nor delete accounts, and an account is removed for real (it
 -- cascades to the user's documents), so no tombstones.
 DROP POLICY users_self ON users; -- replaced by users_owner, the same rule
-SELECT rxsync_declare_collection(
+SELECT public.rxsync_declare_collection(
     collection        => 'users',
     table_name        => 'users',
     scope             => '{"kind": "owner", "column": "id"}',
@@ -264,7 +274,7 @@ SELECT rxsync_declare_collection(
     tombstones        => false,
     description       => 'The signed-in user''s own profile');
 
-SELECT rxsync_declare_collection(
+SELECT public.rxsync_declare_collection(
     collection  => 'orders',
     table_name  => 'orders',
     scope       => '{"kind": "owner", "column": "user_id"}',

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,6 +41,11 @@ public final class Bench {
     private final PgBench pgbench;
     private final Report report = new Report();
     private final List<List<String>> goals = new ArrayList<>();
+    /** rxsync's documents per second and its ratio to the raw-SQL ceiling, by pullKey / pushKey: the peer's table quotes them. */
+    private final Map<String, Double> rxsyncRates = new HashMap<>();
+    private final Map<String, Double> rawRatios = new HashMap<>();
+    /** rxsync's one-document pull (fixed-cost phase), quoted next to the peer's. */
+    private Measured rxsyncOneDocumentPull;
     private BenchDatabase db;
     private Service service;
 
@@ -74,6 +80,8 @@ public final class Bench {
         seed();
         phase("pull", this::pull);
         phase("push", this::push);
+        phase("fixed", this::fixedCost);
+        phase("peer", this::peer);
         phase("stream", this::stream);
         phase("growth", this::growth);
         report.heading("Goals").table(List.of("goal", "measured", "met"), goals);
@@ -225,29 +233,16 @@ public final class Bench {
             for (int clients : CLIENTS) {
                 for (int batch : PULL_BATCHES) {
                     log("pull: " + clients + " clients, batch " + batch);
-                    Latencies pages = new Latencies();
-                    ProcStats.Window cpu = new ProcStats.Window(service.pid());
-                    List<Future<Long>> syncs = new ArrayList<>();
-                    for (int i = 0; i < clients; i++) {
-                        syncs.add(client.pullAll(token, batch, pages));
-                    }
-                    long documents = 0;
-                    for (Future<Long> sync : syncs) {
-                        documents += await(sync);
-                    }
-                    cpu.stop();
-                    if (documents != (long) clients * options.orders()) {
-                        throw new IllegalStateException("pulled " + documents + " documents, expected "
-                                + (long) clients * options.orders());
-                    }
-                    double rate = documents / cpu.seconds();
+                    Measured m = measurePull(client, service.pid(), token, clients, batch, false);
+                    double rate = m.rate();
                     List<String> vars = List.of("uid=" + BenchDatabase.userId(BenchDatabase.PULL_USER), "xid=" + xid,
                             "prefix=" + BenchDatabase.PULL_ORDER_PREFIX, "batch=" + batch, "pages=" + options.orders() / batch);
                     Ceiling bare = ceiling("pull-page-c" + clients + "-b" + batch, CeilingSql.PULL_PAGE, "postgres", clients, vars, batch);
                     Ceiling inTx = ceiling("pull-tx-c" + clients + "-b" + batch, CeilingSql.PULL_PAGE_IN_TRANSACTION,
                             "rxsync_app", clients, vars, batch);
-                    rows.add(List.of(Integer.toString(clients), Integer.toString(batch), f0(rate),
-                            f1(pages.percentileMillis(50)) + " / " + f1(pages.percentileMillis(99)), cpu.summary(),
+                    rxsyncRates.put(pullKey(clients, batch), rate);
+                    rawRatios.put(pullKey(clients, batch), rate / bare.docsPerSecond);
+                    rows.add(List.of(Integer.toString(clients), Integer.toString(batch), f0(rate), m.latency(), m.cpu(),
                             f0(bare.docsPerSecond), bare.cpu, percent(rate / bare.docsPerSecond),
                             f0(inTx.docsPerSecond), percent(rate / inTx.docsPerSecond)));
                     goals.add(List.of("pull ≥ 60 % of the raw-SQL ceiling (" + clients + " client(s), batch " + batch + ")",
@@ -286,10 +281,7 @@ public final class Bench {
 
     private void push() throws Exception {
         try (SyncClient client = new SyncClient(vertx, options.port(), 16)) {
-            List<String> pushTokens = new ArrayList<>();
-            for (int i = 0; i < 17; i++) {
-                pushTokens.add(tokens.forUser(BenchDatabase.userId(BenchDatabase.PUSH_USER + i)));
-            }
+            List<String> pushTokens = pushTokens();
             log("push warm-up");
             String warmUser = BenchDatabase.userId(BenchDatabase.PUSH_USER + 16);
             runFor(3, 1, i -> () -> client.push(pushTokens.get(16), OrderDocs.insertBody(warmUser, newIds(), 1))
@@ -299,39 +291,14 @@ public final class Bench {
             for (String kind : List.of("new", "updated")) {
                 for (int clients : CLIENTS) {
                     log("push: " + kind + ", " + clients + " clients");
-                    Latencies batches = new Latencies();
-                    AtomicLong conflicts = new AtomicLong();
-                    List<Supplier<Future<Integer>>> steps = new ArrayList<>();
-                    for (int i = 0; i < clients; i++) {
-                        String user = BenchDatabase.userId(BenchDatabase.PUSH_USER + i);
-                        String token = pushTokens.get(i);
-                        if (kind.equals("new")) {
-                            steps.add(() -> client.push(token, OrderDocs.insertBody(user, newIds(), 1))
-                                    .map(c -> countConflicts(conflicts, c)));
-                        } else {
-                            // the client's own 100 documents, each push changing what it last pushed
-                            String[] ids = newIds();
-                            await(client.push(token, OrderDocs.insertBody(user, ids, 0)));
-                            AtomicLong cents = new AtomicLong();
-                            steps.add(() -> {
-                                long from = cents.getAndIncrement();
-                                return client.push(token, OrderDocs.updateBody(user, ids, from, from + 1))
-                                        .map(c -> countConflicts(conflicts, c));
-                            });
-                        }
-                    }
-                    ProcStats.Window cpu = new ProcStats.Window(service.pid());
-                    long documents = runFor(options.seconds(), clients, steps::get, batches);
-                    cpu.stop();
-                    if (conflicts.get() > 0) {
-                        throw new IllegalStateException(conflicts.get() + " unexpected conflicts in push " + kind);
-                    }
-                    double rate = documents / cpu.seconds();
+                    Measured m = measurePush(client, service.pid(), kind, clients, pushTokens);
+                    double rate = m.rate();
                     Ceiling ceiling = ceiling("push-" + kind + "-c" + clients,
                             kind.equals("new") ? CeilingSql.PUSH_NEW : CeilingSql.PUSH_UPDATE, "postgres", clients,
                             List.of("firstuser=" + BenchDatabase.CEILING_USER), PUSH_BATCH);
-                    rows.add(List.of(kind, Integer.toString(clients), f0(rate),
-                            f1(batches.percentileMillis(50)) + " / " + f1(batches.percentileMillis(99)), cpu.summary(),
+                    rxsyncRates.put(pushKey(kind, clients), rate);
+                    rawRatios.put(pushKey(kind, clients), rate / ceiling.docsPerSecond);
+                    rows.add(List.of(kind, Integer.toString(clients), f0(rate), m.latency(), m.cpu(),
                             f0(ceiling.docsPerSecond), f1(ceiling.latencyMillis), ceiling.cpu,
                             percent(rate / ceiling.docsPerSecond)));
                     goals.add(List.of("push ≥ 50 % of the raw-SQL ceiling (" + kind + ", " + clients + " client(s))",
@@ -350,6 +317,121 @@ public final class Bench {
                             "INSERT … ON CONFLICT docs/s", "its latency (ms)", "pgbench CPU %", "ratio"), rows);
         }
     }
+
+    /** The tokens of the push users: PUSH_USER + i pushes as client i; the last one warms up. */
+    private List<String> pushTokens() throws Exception {
+        List<String> pushTokens = new ArrayList<>();
+        for (int i = 0; i < 17; i++) {
+            pushTokens.add(tokens.forUser(BenchDatabase.userId(BenchDatabase.PUSH_USER + i)));
+        }
+        return pushTokens;
+    }
+
+    /** One measurement: documents (or requests) per second over its window, the latencies, the CPU. */
+    private record Measured(double rate, Latencies latencies, String cpu) {
+        String latency() {
+            return f1(latencies.percentileMillis(50)) + " / " + f1(latencies.percentileMillis(99));
+        }
+    }
+
+    private static String pullKey(int clients, int batch) {
+        return "pull " + clients + " × " + batch;
+    }
+
+    private static String pushKey(String kind, int clients) {
+        return "push " + kind + " " + clients;
+    }
+
+    /**
+     * {@code clients} syncs of the pull user at once: full syncs (checked to return every
+     * order), or with {@code timeBounded} pages from the start for the run's seconds.
+     */
+    private Measured measurePull(SyncClient client, long serverPid, String token, int clients, int batch,
+                                 boolean timeBounded) throws Exception {
+        Latencies pages = new Latencies();
+        ProcStats.Window cpu = new ProcStats.Window(serverPid);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.seconds());
+        List<Future<Long>> syncs = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            syncs.add(timeBounded ? client.pullUntil(token, batch, deadline, pages) : client.pullAll(token, batch, pages));
+        }
+        long documents = 0;
+        for (Future<Long> sync : syncs) {
+            documents += await(sync);
+        }
+        cpu.stop();
+        if (!timeBounded && documents != (long) clients * options.orders()) {
+            throw new IllegalStateException("pulled " + documents + " documents, expected " + (long) clients * options.orders());
+        }
+        return new Measured(documents / cpu.seconds(), pages, cpu.summary());
+    }
+
+    /**
+     * {@code clients} users pushing batches back to back for the run's seconds: new documents,
+     * or updates of their own 100 (each with the state it pushed last; a conflict fails the run).
+     */
+    private Measured measurePush(SyncClient client, long serverPid, String kind, int clients, List<String> pushTokens)
+            throws Exception {
+        Latencies batches = new Latencies();
+        AtomicLong conflicts = new AtomicLong();
+        List<Supplier<Future<Integer>>> steps = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            String user = BenchDatabase.userId(BenchDatabase.PUSH_USER + i);
+            String token = pushTokens.get(i);
+            if (kind.equals("new")) {
+                steps.add(() -> client.push(token, OrderDocs.insertBody(user, newIds(), 1))
+                        .map(c -> countConflicts(conflicts, c)));
+            } else {
+                // the client's own 100 documents, each push changing what it last pushed
+                String[] ids = newIds();
+                await(client.push(token, OrderDocs.insertBody(user, ids, 0)));
+                AtomicLong cents = new AtomicLong();
+                steps.add(() -> {
+                    long from = cents.getAndIncrement();
+                    return client.push(token, OrderDocs.updateBody(user, ids, from, from + 1))
+                            .map(c -> countConflicts(conflicts, c));
+                });
+            }
+        }
+        ProcStats.Window cpu = new ProcStats.Window(serverPid);
+        long documents = runFor(options.seconds(), clients, steps::get, batches);
+        cpu.stop();
+        if (conflicts.get() > 0) {
+            throw new IllegalStateException(conflicts.get() + " unexpected conflicts in push " + kind);
+        }
+        return new Measured(documents / cpu.seconds(), batches, cpu.summary());
+    }
+
+    /** One client, one request at a time, for the run's seconds; the rate is requests per second. */
+    private Measured sequential(long serverPid, Supplier<Future<Integer>> request) throws Exception {
+        Latencies latencies = new Latencies();
+        ProcStats.Window cpu = new ProcStats.Window(serverPid);
+        runFor(options.seconds(), 1, i -> request, latencies);
+        cpu.stop();
+        return new Measured(latencies.count() / cpu.seconds(), latencies, cpu.summary());
+    }
+
+    /**
+     * A pull of exactly one document, always the same (the second of the pull user's orders):
+     * the checkpoint is taken from a first one-document page.
+     */
+    private static Supplier<Future<Integer>> oneDocumentPull(SyncClient client, String token) throws Exception {
+        SyncClient.Page first = await(client.pull(token, 1, null, null));
+        return () -> client.pull(token, 1, first.lwt(), first.id()).map(page -> {
+            if (page.documents() != 1) {
+                throw new IllegalStateException("a one-document pull returned " + page.documents());
+            }
+            return 1;
+        });
+    }
+
+    private static List<String> fixedCostRow(String what, Measured m) {
+        return List.of(what, f2(m.latencies().percentileMillis(50)), f2(m.latencies().percentileMillis(99)),
+                f2(m.latencies().meanMillis()), f0(m.rate()), m.cpu());
+    }
+
+    private static final List<String> FIXED_COST_HEADER = List.of("request (one client, one at a time)", "p50 (ms)",
+            "p99 (ms)", "mean (ms)", "requests/s", "CPU gen/svc/machine %");
 
     private static int countConflicts(AtomicLong conflicts, int count) {
         conflicts.addAndGet(count);
@@ -396,6 +478,123 @@ public final class Bench {
             documents.addAndGet(n);
             loop(step, deadline, documents, latencies, done);
         });
+    }
+
+    // ---------------------------------------------------------------------------------
+    // The fixed cost of a request: a one-document pull next to the HTTP floor
+
+    private void fixedCost() throws Exception {
+        String token = tokens.forUser(BenchDatabase.userId(BenchDatabase.PULL_USER));
+        long xid = db.xidOf(BenchDatabase.PULL_ORDER_PREFIX, 1);
+        try (SyncClient client = new SyncClient(vertx, options.port(), 1)) {
+            Supplier<Future<Integer>> pullOne = oneDocumentPull(client, token);
+            log("fixed cost: warm-up");
+            runFor(3, 1, i -> pullOne, new Latencies());
+            runFor(3, 1, i -> () -> client.get("/q/health/live"), new Latencies());
+            String load = ProcStats.loadAverage();
+            log("fixed cost: HTTP floor, one-document pull");
+            Measured floor = sequential(service.pid(), () -> client.get("/q/health/live"));
+            Measured pull = sequential(service.pid(), pullOne);
+            List<String> vars = List.of("uid=" + BenchDatabase.userId(BenchDatabase.PULL_USER), "xid=" + xid,
+                    "prefix=" + BenchDatabase.PULL_ORDER_PREFIX, "batch=1", "pages=" + options.orders());
+            Ceiling bare = ceiling("pull-one", CeilingSql.PULL_PAGE, "postgres", 1, vars, 1);
+            Ceiling inTx = ceiling("pull-one-tx", CeilingSql.PULL_PAGE_IN_TRANSACTION, "rxsync_app", 1, vars, 1);
+            double above = pull.latencies().percentileMillis(50) - floor.latencies().percentileMillis(50);
+            rxsyncOneDocumentPull = pull;
+            report.heading("Fixed cost: a one-document pull next to the HTTP floor").line(
+                    "One client, one request at a time, for " + options.seconds() + " s each: the liveness probe "
+                            + "`GET /q/health/live` (the HTTP stack and nothing else: the floor), and a pull of "
+                            + "exactly one document (`limit=1` from the same checkpoint every time, authenticated). "
+                            + "Below, pgbench (one connection): the one-row page query alone, and in the service's "
+                            + "transaction (BEGIN, `rxsync_act_for`, page, COMMIT). Load average before: " + load + ".")
+                    .line("")
+                    .table(FIXED_COST_HEADER, List.of(
+                            fixedCostRow("`GET /q/health/live` (HTTP floor)", floor),
+                            fixedCostRow("pull of one document", pull),
+                            List.of("one-row page query alone (pgbench)", "", "", f2(bare.latencyMillis), f0(bare.docsPerSecond),
+                                    bare.cpu + " (pgbench)"),
+                            List.of("it in the service's transaction (pgbench)", "", "", f2(inTx.latencyMillis),
+                                    f0(inTx.docsPerSecond), inTx.cpu + " (pgbench)")));
+            goals.add(List.of("one-document pull within 1 ms of the HTTP floor (p50)", f2(above) + " ms above it ("
+                            + f2(pull.latencies().percentileMillis(50)) + " against " + f2(floor.latencies().percentileMillis(50))
+                            + " ms)", judge(above <= 1.0)));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------
+    // The peer: rxdb-server through the same protocol, in the same run
+
+    private void peer() throws Exception {
+        log("peer: starting rxdb-server and seeding " + options.orders() + " orders");
+        String token = tokens.forUser(BenchDatabase.userId(BenchDatabase.PULL_USER));
+        List<String> pushTokens = pushTokens();
+        try (Service peer = Service.startPeer(options, "peer.log");
+             SyncClient client = new SyncClient(vertx, options.peerPort(), 16)) {
+            log("peer: warm-up");
+            for (int batch : PULL_BATCHES) {
+                measurePull(client, peer.pid(), token, 1, batch, true);
+            }
+            String warmUser = BenchDatabase.userId(BenchDatabase.PUSH_USER + 16);
+            runFor(3, 1, i -> () -> client.push(pushTokens.get(16), OrderDocs.insertBody(warmUser, newIds(), 1))
+                    .map(conflicts -> PUSH_BATCH), new Latencies());
+            String load = ProcStats.loadAverage();
+            List<List<String>> rows = new ArrayList<>();
+            for (int clients : CLIENTS) {
+                for (int batch : PULL_BATCHES) {
+                    log("peer pull: " + clients + " clients, batch " + batch);
+                    Measured m = measurePull(client, peer.pid(), token, clients, batch, true);
+                    rows.add(peerRow("pull, " + clients + " client(s), pages of " + batch, m, pullKey(clients, batch)));
+                    if (batch == 100) {
+                        peerGoal("pull (" + clients + " client(s), pages of 100)", m, pullKey(clients, batch));
+                    }
+                }
+            }
+            for (String kind : List.of("new", "updated")) {
+                for (int clients : CLIENTS) {
+                    log("peer push: " + kind + ", " + clients + " clients");
+                    Measured m = measurePush(client, peer.pid(), kind, clients, pushTokens);
+                    rows.add(peerRow("push, " + kind + ", " + clients + " client(s)", m, pushKey(kind, clients)));
+                    peerGoal("push (" + kind + ", " + clients + " client(s))", m, pushKey(kind, clients));
+                }
+            }
+            Supplier<Future<Integer>> pullOne = oneDocumentPull(client, token);
+            runFor(3, 1, i -> pullOne, new Latencies());
+            Measured floor = sequential(peer.pid(), () -> client.get("/ready"));
+            Measured one = sequential(peer.pid(), pullOne);
+            report.heading("The peer: rxdb-server 15.22, memory storage, in the same run").line(
+                    "rxdb-server 15.22 (npm, with RxDB 15.39 and its memory storage; `src/bench/peer`), seeded with "
+                            + "the same " + f0(options.orders()) + " orders of the pull user, serves the orders "
+                            + "collection at the same routes; the same load generator drives it through the same "
+                            + "protocol. Like rxsync it verifies each bearer token once (RS256) and shows and "
+                            + "accepts only the caller's own orders; unlike rxsync it keeps everything in the "
+                            + "memory of one Node.js process and persists nothing. Pull is time-bounded here ("
+                            + options.seconds() + " s of pages from the first checkpoint, starting over after "
+                            + "the last page): a full sync per client would take minutes. rxsync's numbers are "
+                            + "the same run's (tables above). Load average before: " + load + ".").line("")
+                    .table(List.of("measurement", "rxdb-server docs/s", "its p50 / p99 (ms)",
+                            "CPU gen/peer/machine %", "rxsync docs/s", "rxsync ÷ rxdb-server", "rxsync ÷ raw SQL"), rows)
+                    .line("A one-document pull on rxdb-server, next to its own floor (a trivial express route "
+                            + "in the same process, `GET /ready`):").line("")
+                    .table(FIXED_COST_HEADER, rxsyncOneDocumentPull == null
+                            ? List.of(fixedCostRow("`GET /ready` (its HTTP floor)", floor),
+                                    fixedCostRow("pull of one document", one))
+                            : List.of(fixedCostRow("`GET /ready` (its HTTP floor)", floor),
+                                    fixedCostRow("pull of one document", one),
+                                    fixedCostRow("rxsync's pull of one document (above)", rxsyncOneDocumentPull)));
+        }
+    }
+
+    private List<String> peerRow(String what, Measured peer, String key) {
+        Double rxsync = rxsyncRates.get(key);
+        Double raw = rawRatios.get(key);
+        return List.of(what, f0(peer.rate()), peer.latency(), peer.cpu(), rxsync == null ? "(not run)" : f0(rxsync),
+                rxsync == null ? "" : f1(rxsync / peer.rate()) + "×", raw == null ? "" : percent(raw));
+    }
+
+    private void peerGoal(String what, Measured peer, String key) {
+        Double rxsync = rxsyncRates.get(key);
+        goals.add(List.of("≥ 5× rxdb-server's " + what, rxsync == null ? "rxsync's phase did not run"
+                : f1(rxsync / peer.rate()) + "×", judge(rxsync != null && rxsync / peer.rate() >= 5)));
     }
 
     // ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ record Options(
         Path workDir,
         Path report,
         int port,
+        int peerPort,
         int orders,
         int seconds,
         int liveStreams,
@@ -26,6 +27,9 @@ record Options(
         String serverJvmOptions,
         List<String> phases) {
 
+    /** Every phase, in the order they run. */
+    static final List<String> ALL_PHASES = List.of("startup", "pull", "push", "fixed", "peer", "stream", "growth");
+
     static Options fromEnvironment() {
         return new Options(
                 env("BENCH_DB", "rxsync_bench"),
@@ -34,6 +38,7 @@ record Options(
                 Path.of(env("BENCH_WORK_DIR", "target/bench")),
                 Path.of(env("BENCH_REPORT", "BENCHMARKS.md")),
                 Integer.parseInt(env("BENCH_PORT", "18080")),
+                Integer.parseInt(env("BENCH_PEER_PORT", "18090")),
                 Integer.parseInt(env("BENCH_ORDERS", "100000")),
                 Integer.parseInt(env("BENCH_SECONDS", "10")),
                 Integer.parseInt(env("BENCH_LIVE_STREAMS", "1000")),
@@ -44,7 +49,7 @@ record Options(
                         .map(String::trim).map(Integer::parseInt).toList(),
                 Integer.parseInt(env("BENCH_GROWTH_USER_ORDERS", "5000")),
                 env("BENCH_SERVER_JVM_OPTS", ""),
-                Arrays.stream(env("BENCH_PHASES", "startup,pull,push,stream,growth").split(","))
+                Arrays.stream(env("BENCH_PHASES", String.join(",", ALL_PHASES)).split(","))
                         .map(String::trim).toList());
     }
 
@@ -54,7 +59,7 @@ record Options(
 
     /** True when every size is the and every phase runs: only then are the goals judged. */
     boolean fullScale() {
-        return phases.size() == 5 && orders >= 100_000 && liveStreams >= 1_000 && idleStreams >= 10_000
+        return phases.containsAll(ALL_PHASES) && orders >= 100_000 && liveStreams >= 1_000 && idleStreams >= 10_000
                 && growthSizes.contains(1_000_000);
     }
 

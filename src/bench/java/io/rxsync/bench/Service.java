@@ -10,11 +10,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The packaged service (quarkus-run.jar) as its own process, the way production runs it. */
+/**
+ * A server under test as its own process: the packaged service (quarkus-run.jar), the way
+ * production runs it, or the peer (rxdb-server, src/bench/peer/start.mjs).
+ */
 final class Service implements AutoCloseable {
 
     private static final Pattern STARTED = Pattern.compile("started in ([0-9.]+)s");
@@ -47,14 +51,36 @@ final class Service implements AutoCloseable {
                 "-Dsmallrye.jwt.sign.key.location=file:" + options.keysDir().toAbsolutePath() + "/privateKey.pem",
                 "-Dmp.jwt.verify.publickey.location=file:" + options.keysDir().toAbsolutePath() + "/publicKey.pem",
                 "-jar", options.appDir().resolve("quarkus-run.jar").toString()));
+        return launch(command, Map.of(), log, "http://127.0.0.1:" + options.port() + "/q/health/ready");
+    }
+
+    /**
+     * Starts the peer, rxdb-server 15.22 with memory storage, seeded with the same orders of
+     * the pull user as the database, and waits until it listens. run.sh installs it.
+     */
+    static Service startPeer(Options options, String logName) throws Exception {
+        Files.createDirectories(options.workDir());
+        Path script = Path.of("src/bench/peer/start.mjs").toAbsolutePath();
+        return launch(List.of("node", script.toString()), Map.of(
+                        "PEER_PORT", Integer.toString(options.peerPort()),
+                        "PEER_ORDERS", Integer.toString(options.orders()),
+                        "PEER_PULL_USER", BenchDatabase.userId(BenchDatabase.PULL_USER),
+                        "PEER_PUBLIC_KEY", options.keysDir().toAbsolutePath().resolve("publicKey.pem").toString()),
+                options.workDir().resolve(logName), "http://127.0.0.1:" + options.peerPort() + "/ready");
+    }
+
+    private static Service launch(List<String> command, Map<String, String> environment, Path log, String readyUrl)
+            throws Exception {
         long start = System.nanoTime();
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        URI ready = URI.create("http://127.0.0.1:" + options.port() + "/q/health/ready");
-        long deadline = start + TimeUnit.SECONDS.toNanos(90);
+        URI ready = URI.create(readyUrl);
+        long deadline = start + TimeUnit.SECONDS.toNanos(180);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the service exited while starting; see " + log);
+                throw new IllegalStateException(command.get(command.size() - 1) + " exited while starting; see " + log);
             }
             try {
                 if (http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding())
@@ -67,7 +93,7 @@ final class Service implements AutoCloseable {
             Thread.sleep(20);
         }
         process.destroyForcibly();
-        throw new IllegalStateException("the service was not ready in 90 s; see " + log);
+        throw new IllegalStateException(command.get(command.size() - 1) + " was not ready in 180 s; see " + log);
     }
 
     /** Wall time from process start to the first 200 of /q/health/ready. */

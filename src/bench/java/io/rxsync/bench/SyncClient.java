@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
@@ -77,6 +78,39 @@ final class SyncClient implements AutoCloseable {
                 pullFrom(token, limit, page.lwt(), page.id(), total, latencies, done);
             }
         });
+    }
+
+    /**
+     * Pages of {@code limit} from the first checkpoint, starting over after a short page,
+     * until {@code deadlineNanos} (System.nanoTime): a time-bounded sync, for a server too
+     * slow for full syncs in the run's time. Completes with the document count.
+     */
+    Future<Long> pullUntil(String token, int limit, long deadlineNanos, Latencies latencies) {
+        Promise<Long> done = Promise.promise();
+        pullUntil(token, limit, null, null, 0, deadlineNanos, latencies, done);
+        return done.future();
+    }
+
+    private void pullUntil(String token, int limit, String lwt, String id, long count, long deadlineNanos,
+                           Latencies latencies, Promise<Long> done) {
+        long start = System.nanoTime();
+        pull(token, limit, lwt, id).onFailure(done::fail).onSuccess(page -> {
+            latencies.add(System.nanoTime() - start);
+            long total = count + page.documents();
+            boolean last = page.documents() < limit;
+            if (System.nanoTime() >= deadlineNanos) {
+                done.complete(total);
+            } else {
+                pullUntil(token, limit, last ? null : page.lwt(), last ? null : page.id(), total, deadlineNanos,
+                        latencies, done);
+            }
+        });
+    }
+
+    /** A GET that must answer 200 (the HTTP floor: a health route); completes with 0 documents. */
+    Future<Integer> get(String path) {
+        return http.request(HttpMethod.GET, path).compose(HttpClientRequest::send)
+                .compose(resp -> expectOk(resp, path)).map(body -> 0);
     }
 
     /** Pushes a JSON array of rows; completes with the number of conflicts the service answered. */

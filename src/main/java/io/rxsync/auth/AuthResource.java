@@ -2,10 +2,14 @@ package io.rxsync.auth;
 
 import io.rxsync.web.ApiDocs;
 import io.rxsync.web.ApiError;
+import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
@@ -16,6 +20,7 @@ import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
@@ -26,9 +31,48 @@ import org.jboss.resteasy.reactive.ResponseStatus;
 public class AuthResource {
 
     private final AuthService auth;
+    private final BearerAuthenticator authenticator;
+    private final OidcConfig oidc;
 
-    public AuthResource(AuthService auth) {
+    public AuthResource(AuthService auth, BearerAuthenticator authenticator, OidcConfig oidc) {
         this.auth = auth;
+        this.authenticator = authenticator;
+        this.oidc = oidc;
+    }
+
+    /** Where the web app sends its users to log in, when an external provider is configured for it. */
+    public record Provider(String issuer, String clientId) {
+    }
+
+    @GET
+    @Path("/provider")
+    @Operation(summary = "The external identity provider of the web app",
+            description = "Its issuer and public client (authorization code with PKCE); 404 when the web app uses built-in accounts only.")
+    @APIResponse(responseCode = "200", description = "The provider", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "provider", value = ApiDocs.PROVIDER)))
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    public Provider provider() {
+        if (oidc.issuer().isEmpty() || oidc.webClientId().isEmpty()) {
+            throw ApiException.notFound("no external identity provider for the web app");
+        }
+        return new Provider(oidc.issuer().get(), oidc.webClientId().get());
+    }
+
+    /** Who a token is: an external provider's user learns here the account id their documents carry as owner. */
+    public record Me(String userId, String subject, java.util.Set<String> groups) {
+    }
+
+    @GET
+    @Path("/me")
+    @Operation(summary = "The caller behind a token", description = "Account id (the owner of their documents), "
+            + "subject at the token's issuer, groups from the token. An external provider's user gets an account on first sight.")
+    @SecurityRequirement(name = ApiDocs.BEARER)
+    @APIResponse(responseCode = "200", description = "The caller", content = @Content(
+            mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "me", value = ApiDocs.ME)))
+    @APIResponse(responseCode = "401", ref = ApiDocs.UNAUTHORIZED_RESPONSE)
+    public Uni<Me> me(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return authenticator.authenticate(authorization)
+                .map(caller -> new Me(caller.userId(), caller.subject(), caller.groups()));
     }
 
     @POST

@@ -4,6 +4,7 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.rxsync.users.User;
 import io.rxsync.users.UserRepository;
 import io.rxsync.web.ApiException;
+import io.rxsync.web.StorableText;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +43,7 @@ public class AuthService {
         if (displayName.isEmpty() || displayName.length() > 100) {
             throw ApiException.badRequest("displayName must be 1 to 100 characters");
         }
+        refuseUnstorable("displayName", displayName);
         return hasher.hash(request.password())
                 .flatMap(hash -> {
                     User user = new User();
@@ -82,6 +84,7 @@ public class AuthService {
         if (email.length() > 320 || !EMAIL.matcher(email).matches()) {
             throw ApiException.badRequest("email must be a valid address of at most 320 characters");
         }
+        refuseUnstorable("email", email);
         return email;
     }
 
@@ -94,6 +97,15 @@ public class AuthService {
         }
         if (password.isBlank()) {
             throw ApiException.badRequest("password must not be blank");
+        }
+        // its UTF-8 bytes are hashed: a lone surrogate would hash as '?'
+        refuseUnstorable("password", password);
+    }
+
+    private static void refuseUnstorable(String field, String value) {
+        String problem = StorableText.problem(value);
+        if (problem != null) {
+            throw ApiException.badRequest(field + " must not contain " + problem);
         }
     }
 

@@ -4,7 +4,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.rxsync.auth.Credentials;
 import io.rxsync.replication.Checkpoint;
 import io.rxsync.replication.PullService;
-import io.rxsync.replication.rest.SyncResource;
+import io.rxsync.replication.rest.CollectionListing;
 import io.rxsync.web.ApiError;
 
 /**
@@ -18,7 +18,7 @@ import io.rxsync.web.ApiError;
         PullService.Page.class,
         Checkpoint.class,
         ApiError.class,
-        SyncResource.CollectionInfo.class,
+        CollectionListing.CollectionInfo.class,
         Credentials.Registration.class,
         Credentials.Login.class,
         Credentials.Session.class

@@ -3,7 +3,6 @@ package io.rxsync.ops;
 import io.quarkus.scheduler.Scheduled;
 import io.rxsync.replication.CollectionRegistry;
 import io.rxsync.replication.ReplicatedCollection;
-import io.rxsync.replication.Scope;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -16,8 +15,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Removes tombstones older than {@code rxsync.tombstones.retention}, on a schedule. The work
- * is one call per collection of the SQL function {@code rxsync_purge_tombstones} (migration
- * V10), which runs as the tables' owner (the runtime role sees one user at a time), raises
+ * is one call per collection of the SQL function {@code rxsync_purge_tombstones} (migrations
+ * V10, V12), which runs as the tables' owner (the runtime role sees one user at a time), raises
  * the purge horizon of every user who lost a tombstone, and lets only one instance purge a
  * collection at a time. Reactive all the way: the scheduler calls it on the event loop and
  * nothing here blocks.
@@ -26,7 +25,7 @@ import org.jboss.logging.Logger;
 public class TombstonePurge {
 
     private static final Logger LOG = Logger.getLogger(TombstonePurge.class);
-    static final String PURGE = "SELECT rxsync_purge_tombstones($1, $2::regclass, $3, $4::bigint * interval '1 millisecond')";
+    static final String PURGE = "SELECT rxsync_purge_tombstones($1, $2::bigint * interval '1 millisecond')";
 
     private final CollectionRegistry collections;
     private final Pool pool;
@@ -63,9 +62,8 @@ public class TombstonePurge {
     }
 
     private Uni<Long> purge(ReplicatedCollection c) {
-        // the horizon is kept per owner: the purge needs the owner column
-        String ownerColumn = ((Scope.Owner) c.scope()).column();
-        Tuple args = Tuple.of(c.name(), c.table(), ownerColumn, config.retention().toMillis());
+        // only the name: the function finds the table and owner column in its own catalog
+        Tuple args = Tuple.of(c.name(), config.retention().toMillis());
         return pool.preparedQuery(PURGE).execute(args)
                 .map(rows -> rows.iterator().next().getLong(0))
                 .invoke(n -> {

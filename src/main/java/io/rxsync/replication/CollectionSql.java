@@ -20,15 +20,20 @@ final class CollectionSql {
     static final String BELOW_WATERMARK = "t.change_xid < rxsync_watermark()";
 
     /**
-     * The pull's tombstone-retention guard (migration V10): it raises SQLSTATE
-     * {@value #CHECKPOINT_TOO_OLD} when the checkpoint ($2) is at or below a purged tombstone
-     * of the user ($1). Its arguments are constants, so PostgreSQL runs it once, before any
-     * row and in the page's own snapshot; the pull stays one statement.
+     * The pull's checkpoint guard (migrations V10, V12): it raises SQLSTATE
+     * {@value #CHECKPOINT_TOO_OLD} when the checkpoint position ($2, $3) is strictly before
+     * the newest purged tombstone of the user ($1), and {@value #CHECKPOINT_FROM_ELSEWHERE}
+     * when it is at or above the snapshot's xmax. Its arguments are constants, so PostgreSQL
+     * runs it once, before any row and in the page's own snapshot; the pull stays one
+     * statement. Formatted with the collection's name and the type of its id.
      */
-    static final String AFTER_PURGE_HORIZON = "rxsync_checkpoint_after_horizon('%s', $1::text::uuid, $2::text::xid8)";
+    static final String CHECKPOINT_GUARD = "rxsync_checkpoint_after_horizon('%s', $1::text::uuid, $2::text::xid8, $3::text::%s)";
 
     /** The SQLSTATE of a checkpoint older than the purge horizon (answered with 410). */
     static final String CHECKPOINT_TOO_OLD = "RX410";
+
+    /** The SQLSTATE of a checkpoint no transaction of this database has reached (answered with 410). */
+    static final String CHECKPOINT_FROM_ELSEWHERE = "RX411";
 
     final String pullPage;
     final String pumpWindow;
@@ -41,6 +46,8 @@ final class CollectionSql {
         Field idField = c.idField();
         String id = "t." + idField.column();
         String idType = idField.sqlType();
+        // text ids compare byte-wise (their columns are COLLATE "C"), in the guard as in the column
+        String idInOrder = idType + (idField.type() == FieldType.STRING ? " COLLATE \"C\"" : "");
         List<Field> fields = c.fields();
         String select = "SELECT " + id + "::text, "
                 + fields.stream().map(CollectionSql::selected).collect(Collectors.joining(", "))
@@ -49,7 +56,7 @@ final class CollectionSql {
         String order = " ORDER BY t.change_xid, " + id + " LIMIT $%d::int";
 
         pullPage = select + "WHERE " + c.scope().callerRows(1) + " AND " + after.formatted(2, 3)
-                + " AND " + BELOW_WATERMARK + " AND " + AFTER_PURGE_HORIZON.formatted(c.name().replace("'", "''"))
+                + " AND " + BELOW_WATERMARK + " AND " + CHECKPOINT_GUARD.formatted(c.name().replace("'", "''"), idInOrder)
                 + order.formatted(4);
         pumpWindow = select + "WHERE " + after.formatted(1, 2) + " AND " + BELOW_WATERMARK + order.formatted(3);
         // the change pump's lag: how long ago the first change after its cursor was written

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rxsync.web.ApiException;
+import io.rxsync.web.StorableText;
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -60,10 +61,12 @@ public final class DocumentRules {
             values[i] = checkValue(field, node.get(field.name()), row);
         }
         JsonNode deleted = node.get(DELETED);
-        if (deleted != null && !deleted.isNull() && !deleted.isBoolean()) {
+        // absent means "not deleted"; null is not a boolean, and reading it as false would
+        // undelete a document on a client's bug
+        if (deleted != null && !deleted.isBoolean()) {
             throw rowError(row, "field '_deleted' must be a boolean");
         }
-        boolean isDeleted = deleted != null && deleted.asBoolean();
+        boolean isDeleted = deleted != null && deleted.booleanValue();
 
         Checked checked = new Checked(id, values, isDeleted);
         collection.scope().checkWrite(collection, checked, row, userId);
@@ -119,8 +122,9 @@ public final class DocumentRules {
         if (field.maxLength() > 0 && text.length() > field.maxLength()) {
             throw fieldError(row, field, "is longer than " + field.maxLength() + " characters");
         }
-        if (text.indexOf('\u0000') >= 0) {
-            throw fieldError(row, field, "must not contain NUL characters");
+        String unstorable = StorableText.problem(text);
+        if (unstorable != null) {
+            throw fieldError(row, field, "must not contain " + unstorable);
         }
         if (!field.allowed().isEmpty() && !field.allowed().contains(text)) {
             throw fieldError(row, field, "must be one of " + field.allowed());
@@ -186,8 +190,9 @@ public final class DocumentRules {
         if (!value.isObject()) {
             throw fieldError(row, field, "must be a JSON object");
         }
-        if (depthOrNul(value, 1) > MAX_OBJECT_DEPTH) {
-            throw fieldError(row, field, "is nested deeper than " + MAX_OBJECT_DEPTH + " levels or contains NUL characters");
+        if (depthOrUnstorable(value, 1) > MAX_OBJECT_DEPTH) {
+            throw fieldError(row, field, "is nested deeper than " + MAX_OBJECT_DEPTH
+                    + " levels or contains NUL characters or lone UTF-16 surrogates");
         }
         String text = value.toString();
         if (text.length() > field.maxLength()) {
@@ -196,26 +201,29 @@ public final class DocumentRules {
         return text;
     }
 
-    /** The nesting depth of a JSON value; past the limit, or on a NUL (which jsonb refuses), a value above it. */
-    private static int depthOrNul(JsonNode node, int depth) {
+    /**
+     * The nesting depth of a JSON value; past the limit, or on text that cannot be stored
+     * ({@link StorableText}), a value above it.
+     */
+    private static int depthOrUnstorable(JsonNode node, int depth) {
         if (depth > MAX_OBJECT_DEPTH) {
             return depth;
         }
         if (node.isTextual()) {
-            return node.textValue().indexOf('\u0000') >= 0 ? Integer.MAX_VALUE : depth;
+            return StorableText.problem(node.textValue()) != null ? Integer.MAX_VALUE : depth;
         }
         int deepest = depth;
         if (node.isObject()) {
             for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> entry = it.next();
-                if (entry.getKey().indexOf('\u0000') >= 0) {
+                if (StorableText.problem(entry.getKey()) != null) {
                     return Integer.MAX_VALUE;
                 }
-                deepest = Math.max(deepest, depthOrNul(entry.getValue(), depth + 1));
+                deepest = Math.max(deepest, depthOrUnstorable(entry.getValue(), depth + 1));
             }
         } else if (node.isArray()) {
             for (JsonNode element : node) {
-                deepest = Math.max(deepest, depthOrNul(element, depth + 1));
+                deepest = Math.max(deepest, depthOrUnstorable(element, depth + 1));
             }
         }
         return deepest;

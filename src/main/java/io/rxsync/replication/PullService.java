@@ -17,6 +17,11 @@ public class PullService {
             + "since; resync from scratch (drop the local collection state and start replication again "
             + "from an empty checkpoint)";
 
+    /** The 410 message for a checkpoint the database has not reached: it comes from another timeline. */
+    static final String AHEAD_OF_DATABASE = "checkpoint is ahead of this database (it was restored from a backup "
+            + "or failed over and lost commits): resync from scratch (drop the local collection state and start "
+            + "replication again from an empty checkpoint)";
+
     private final Pool pool;
     private final ReplicationRepository repository;
 
@@ -34,13 +39,14 @@ public class PullService {
      * the client it has caught up; an empty one echoes its checkpoint.
      */
     public Uni<Page> pull(ReplicatedCollection collection, String userId, Checkpoint after, int limit) {
-        // Both statements are sent at once and run in order on the transaction's connection
-        // (the client pipelines them): one round trip less per page. If the account is gone,
-        // actFor fails the pull and the page, read without a declared user, saw nothing.
-        return pool.withTransaction(tx -> Uni.combine().all()
+        // BEGIN, both statements and COMMIT are sent at once and run in order on one
+        // connection: one round trip per page. If the account is gone, actFor fails the pull
+        // and the page, read without a declared user, saw nothing.
+        return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
                         .unis(repository.actFor(tx, userId), repository.pullPage(tx, collection, userId, after, limit))
                         .with((ignored, page) -> page))
                 .onFailure(PullService::checkpointTooOld).transform(e -> new ApiException(410, RESYNC))
+                .onFailure(PullService::checkpointFromElsewhere).transform(e -> new ApiException(410, AHEAD_OF_DATABASE))
                 .map(docs -> {
                     Checkpoint next = docs.isEmpty() ? after : docs.get(docs.size() - 1).checkpoint();
                     return new Page(docs.stream().map(StoredDocument::document).toList(), next);
@@ -49,5 +55,9 @@ public class PullService {
 
     private static boolean checkpointTooOld(Throwable e) {
         return e instanceof PgException pg && CollectionSql.CHECKPOINT_TOO_OLD.equals(pg.getSqlState());
+    }
+
+    private static boolean checkpointFromElsewhere(Throwable e) {
+        return e instanceof PgException pg && CollectionSql.CHECKPOINT_FROM_ELSEWHERE.equals(pg.getSqlState());
     }
 }

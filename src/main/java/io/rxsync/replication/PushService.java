@@ -56,7 +56,15 @@ public class PushService {
         if (rows.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
-        return pool.withTransaction(tx -> write(tx, collection, userId, rows))
+        List<String> ids = rows.stream().map(r -> r.checked().id()).sorted().toList();
+        // BEGIN, the caller declaration and the lock are sent at once and run in order
+        // (pipelined): one round trip less than waiting for BEGIN. If the account is gone,
+        // actFor fails the push; the lock, run without a declared user, saw and locked nothing.
+        return PipelinedTransaction.beginWith(pool,
+                        tx -> Uni.combine().all()
+                                .unis(repository.actFor(tx, userId), repository.lockByIds(tx, collection, ids))
+                                .with((ignored, stored) -> stored),
+                        (tx, stored) -> write(tx, collection, userId, rows, stored))
                 // Two pushes touching the same new ids can deadlock in the unique index;
                 // the loser is rolled back whole, so running it again is safe.
                 .onFailure(PushService::isRetryable).retry().atMost(3)
@@ -100,29 +108,22 @@ public class PushService {
         return rows;
     }
 
-    private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows) {
-        List<String> ids = rows.stream().map(r -> r.checked().id()).sorted().toList();
-        // The caller declaration and the lock are sent at once and run in order (pipelined):
-        // one round trip less. If the account is gone, actFor fails the push; the lock, run
-        // without a declared user, saw and locked nothing.
-        Uni<List<StoredDocument>> locked = Uni.combine().all()
-                .unis(repository.actFor(tx, userId), repository.lockByIds(tx, collection, ids))
-                .with((ignored, stored) -> stored);
-        return locked.flatMap(stored -> {
-            Map<String, StoredDocument> current = byId(stored, userId);
-            List<ObjectNode> conflicts = new ArrayList<>();
-            List<Row> inserts = new ArrayList<>();
-            List<DocumentRules.Checked> updates = new ArrayList<>();
-            for (Row row : rows) {
-                decide(collection, row, current.get(row.checked().id()), conflicts, inserts, updates);
-            }
-            inserts.sort(Comparator.comparing(r -> r.checked().id()));
-            List<DocumentRules.Checked> toInsert = inserts.stream().map(Row::checked).toList();
-            return repository.insert(tx, collection, toInsert)
-                    .flatMap(inserted -> raceLosers(tx, collection, userId, inserts, inserted, conflicts))
-                    .flatMap(ignored -> repository.update(tx, collection, updates))
-                    .map(updated -> new Outcome(conflicts, updated > 0 || !toInsert.isEmpty()));
-        });
+    /** Decides every row against the locked current state, then writes in one batched statement per kind. */
+    private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows,
+                               List<StoredDocument> stored) {
+        Map<String, StoredDocument> current = byId(stored, userId);
+        List<ObjectNode> conflicts = new ArrayList<>();
+        List<Row> inserts = new ArrayList<>();
+        List<DocumentRules.Checked> updates = new ArrayList<>();
+        for (Row row : rows) {
+            decide(collection, row, current.get(row.checked().id()), conflicts, inserts, updates);
+        }
+        inserts.sort(Comparator.comparing(r -> r.checked().id()));
+        List<DocumentRules.Checked> toInsert = inserts.stream().map(Row::checked).toList();
+        return repository.insert(tx, collection, toInsert)
+                .flatMap(inserted -> raceLosers(tx, collection, userId, inserts, inserted, conflicts))
+                .flatMap(ignored -> repository.update(tx, collection, updates))
+                .map(updated -> new Outcome(conflicts, updated > 0 || !toInsert.isEmpty()));
     }
 
     /** The four cases of the protocol, with re-sent rows recognised as already applied. */
@@ -207,8 +208,9 @@ public class PushService {
         if (RejectedWrite.isAccountGone(collection, failure)) {
             return Uni.createFrom().failure(ApiException.unauthorized(RowSecurity.ACCOUNT_GONE));
         }
-        return pool.withTransaction(tx -> Multi.createFrom().iterable(rows)
-                        .onItem().transformToUniAndConcatenate(row -> write(tx, collection, userId, List.of(row))
+        return pool.withTransaction(tx -> repository.actFor(tx, userId).onItem().transformToMulti(ignored -> Multi.createFrom().iterable(rows))
+                        .onItem().transformToUniAndConcatenate(row -> repository.lockByIds(tx, collection, List.of(row.checked().id()))
+                                .flatMap(stored -> write(tx, collection, userId, List.of(row), stored))
                                 .map(ignored -> -1)
                                 .onFailure(RejectedWrite::isRefusal).recoverWithItem(row.index()))
                         .filter(index -> index >= 0)

@@ -17,6 +17,10 @@ public interface ReplicationConfig {
         @WithDefault("1000")
         int maxPullLimit();
 
+        /** Page size of a pull that sends no {@code limit} (someone trying the API with curl). */
+        @WithDefault("100")
+        int defaultPullLimit();
+
         /** Largest number of rows in one push. */
         @WithDefault("1000")
         int maxPushRows();

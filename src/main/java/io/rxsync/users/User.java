@@ -23,8 +23,8 @@ public class User {
     @Column(name = "display_name", nullable = false, length = 100)
     public String displayName;
 
-    /** Never leaves the server: not in any document, response or log. */
-    @Column(name = "hashed_password", nullable = false)
+    /** Never leaves the server: not in any document, response or log. Null for an external provider's user (V25). */
+    @Column(name = "hashed_password")
     public String hashedPassword;
 
     @Column(nullable = false)

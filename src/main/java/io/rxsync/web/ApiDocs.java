@@ -71,6 +71,10 @@ public class ApiDocs extends Application {
             {"email": "ada@example.com", "password": "correct horse battery"}""";
     public static final String SESSION = """
             {"userId": "8d3f2b1e-4c5a-4e7b-9f10-2a3b4c5d6e7f", "token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOi4uLn0.c2lnbmF0dXJl"}""";
+    public static final String PROVIDER = """
+            {"issuer": "https://sso.example.com/realms/rxsync", "clientId": "rxsync-web"}""";
+    public static final String ME = """
+            {"userId": "8d3f2b1e-4c5a-4e7b-9f10-2a3b4c5d6e7f", "subject": "auth0|65f1c2d3e4b5a6978899aabb", "groups": ["sales"]}""";
     public static final String COLLECTIONS = """
             [{"name": "orders", "schemaVersion": 0, "url": "/api/v1/sync/orders/0",
               "schema": {"version": 0, "primaryKey": "id", "type": "object", "properties": {"id": {"type": "string", "maxLength": 36}}}}]""";

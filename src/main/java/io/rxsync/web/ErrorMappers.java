@@ -44,7 +44,7 @@ public class ErrorMappers {
             case 404 -> "no such route";
             case 405 -> "method not allowed";
             case 406 -> "not acceptable: this route answers application/json";
-            case 413 -> BodyLimit.MESSAGE;
+            case 413 -> RequestLimits.BODY_MESSAGE;
             case 415 -> "unsupported content type: send application/json";
             default -> status >= 500 ? "internal error" : "bad request";
         };
@@ -57,13 +57,26 @@ public class ErrorMappers {
     }
 
     /**
+     * Valid JSON of the wrong shape for a body read into a record (register, login): an
+     * array or a string instead of an object, an object where a field's text belongs.
+     * Quarkus' own mapper for this answers an empty 400.
+     */
+    @ServerExceptionMapper
+    public Response wrongJsonShape(com.fasterxml.jackson.databind.exc.MismatchedInputException e) {
+        String field = e.getPath().stream()
+                .map(reference -> reference.getFieldName() != null ? reference.getFieldName() : "[" + reference.getIndex() + "]")
+                .collect(java.util.stream.Collectors.joining("."));
+        return respond(400, field.isEmpty() ? "the body must be a JSON object" : "field '" + field + "' has the wrong JSON type");
+    }
+
+    /**
      * A chunked body that grows past the size limit: Quarkus has already answered 413 and
-     * closed the connection while reading it (see {@link BodyLimit}); not an internal error.
+     * closed the connection while reading it (see {@link ChunkedBodyLimit}); not an internal error.
      */
     @ServerExceptionMapper
     public Response bodyRead(java.io.IOException e) {
         if ("Request too large".equals(e.getMessage())) {
-            return respond(413, BodyLimit.MESSAGE);
+            return respond(413, RequestLimits.BODY_MESSAGE);
         }
         return unexpected(e);
     }

@@ -15,6 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.rxsync.replication.CollectionRegistry;
+import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.support.Api.TestUser;
 import io.rxsync.support.OwnerSql;
 import io.rxsync.support.SseClient;
@@ -38,6 +40,23 @@ class MetricsTest {
 
     @Inject
     LagSampler lagSampler;
+
+    @Inject
+    CollectionRegistry collections;
+
+    @Test
+    void everyCollectionCounterIsScrapedFromTheStartAtZero() {
+        String scrape = scrape();
+        for (ReplicatedCollection c : collections.all()) {
+            String label = "collection=\"" + c.name() + "\"";
+            for (String counter : List.of("rxsync_pulls_total", "rxsync_documents_pulled_total", "rxsync_pushes_total",
+                    "rxsync_documents_pushed_total", "rxsync_conflicts_total", "rxsync_tombstones_purged_total")) {
+                value(scrape, counter, label); // present, whether or not anything happened yet
+            }
+        }
+        // the purge never runs in tests and never touches users: a counter nothing increments
+        assertEquals(0.0, value(scrape, "rxsync_tombstones_purged_total", "collection=\"users\""));
+    }
 
     @Test
     void replicationTrafficShowsUpInTheCountersGaugesAndHistograms() throws Exception {

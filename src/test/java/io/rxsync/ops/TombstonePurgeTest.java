@@ -81,6 +81,46 @@ class TombstonePurgeTest {
     }
 
     @Test
+    void aClientWhoseLastDocumentIsTheNewestPurgedTombstoneMissedNothingAndGoesOn() throws Exception {
+        TestUser user = register();
+        Map<String, Object> first = order(user, "pending", 1);
+        Map<String, Object> second = order(user, "pending", 2);
+        pushOk(user, List.of(row(null, first), row(null, second)));
+        // both deleted in one transaction: one change_xid, told apart by id
+        pushOk(user, List.of(row(first, with(first, "_deleted", true)), row(second, with(second, "_deleted", true))));
+        Page all = pullOk(user, 0, "", 100);
+        assertEquals(2, all.documents().size());
+        Page firstOnly = pullOk(user, 0, "", 1);
+        backdate(first.get("id"), LONG_AGO);
+        backdate(second.get("id"), LONG_AGO);
+
+        purge.purgeAll().await().atMost(Duration.ofSeconds(30));
+
+        // its checkpoint IS the newest purged tombstone: it received every delete
+        assertEquals(List.of(), pullOk(user, all.lwt(), all.id(), 100).documents());
+        // one tombstone short, at the same change_xid: it missed a delete
+        pull(user, ORDERS, firstOnly.lwt(), firstOnly.id(), 100).then().statusCode(410)
+                .body("message", containsString("resync from scratch"));
+    }
+
+    @Test
+    void aCheckpointTheDatabaseHasNotReachedComesFromAnotherTimelineAndMustResync() {
+        TestUser user = register();
+        Map<String, Object> doc = order(user, "pending", 1);
+        pushOk(user, List.of(row(null, doc)));
+        Page now = pullOk(user, 0, "", 100);
+        long current = Long.parseLong(now.lwt().toString());
+        // what a client holds after the database was restored to an earlier point
+        long fromBeforeTheRestore = current + 1_000_000;
+        pull(user, ORDERS, fromBeforeTheRestore, now.id(), 100).then().statusCode(410)
+                .body("code", equalTo(410)).body("error", equalTo(true))
+                .body("message", containsString("ahead of this database"));
+        // its own checkpoint and a fresh start are fine
+        assertEquals(List.of(), pullOk(user, now.lwt(), now.id(), 100).documents());
+        assertEquals(List.of(doc.get("id")), pullOk(user, 0, "", 100).ids());
+    }
+
+    @Test
     void theHorizonIsPerUserSoAnotherUsersOldCheckpointStillWorks() throws Exception {
         TestUser purged = register();
         TestUser other = register();
@@ -117,11 +157,11 @@ class TombstonePurgeTest {
     }
 
     @Test
-    void theRuntimeRoleCannotPurgeATableWithoutTombstones() {
+    void theRuntimeRoleCannotPurgeWhatIsNotACollectionOfTombstones() {
         RuntimeException refused = assertThrows(RuntimeException.class, () -> pool
-                .query("SELECT rxsync_purge_tombstones('users', 'users', 'id', interval '1 day')").execute()
+                .query("SELECT rxsync_purge_tombstones('users', interval '1 day')").execute()
                 .await().atMost(Duration.ofSeconds(10)));
-        assertTrue(refused.getMessage().contains("is not a table of tombstones"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("no collection named users"), refused.getMessage());
     }
 
     /** Moves a tombstone's delete time back, as if it had been deleted that long ago. */

@@ -47,6 +47,21 @@ class DocumentRulesTest {
         assertTrue(rejected(",'sneaky':1").getMessage().contains("unknown field 'sneaky'"));
         assertTrue(rejected(",'note':'nul\\u0000'").getMessage().contains("NUL"));
         assertTrue(rejected(",'_deleted':'yes'").getMessage().contains("_deleted"));
+        assertEquals("row 3: field '_deleted' must be a boolean", rejected(",'_deleted':null").getMessage());
+    }
+
+    @Test
+    void loneSurrogatesAreRefusedAndPairsKept() throws Exception {
+        // JSON escapes, as a client sends them: half a pair is no character at all
+        assertEquals("row 3: field 'note' must not contain lone UTF-16 surrogates (invalid Unicode)",
+                rejected(",'note':'a\\ud800b'").getMessage());
+        assertTrue(rejected(",'note':'ends with \\ud83d'").getMessage().contains("'note' must not contain lone"));
+        assertTrue(rejected(",'note':'\\ude00 starts'").getMessage().contains("'note' must not contain lone"));
+        assertTrue(rejected(",'metadata':{'k':'\\udc00'}").getMessage().contains("'metadata'"));
+        assertTrue(rejected(",'metadata':{'\\ud800':1}").getMessage().contains("'metadata'"));
+        assertTrue(rejected(",'metadata':{'list':['ok','\\ud800']}").getMessage().contains("'metadata'"));
+        var emoji = DocumentRules.check(orders, order(",'note':'ok \\ud83d\\ude00','metadata':{'\\ud83d\\ude00':'\\ud83d\\ude00'}"), 0, USER);
+        assertEquals("ok \ud83d\ude00", emoji.values()[4]);
     }
 
     @Test

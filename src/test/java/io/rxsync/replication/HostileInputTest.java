@@ -21,10 +21,8 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.rxsync.support.Api.TestUser;
 import io.rxsync.support.OwnerSql;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
+import io.rxsync.support.RawHttp;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,21 +93,72 @@ class HostileInputTest {
         // declared length (what browsers and RxDB clients send)
         push(user, ORDERS, List.of(row(null, big))).then().statusCode(413)
                 .body("code", equalTo(413)).body("error", equalTo(true)).body("message", equalTo("request body too large"));
-        // chunked, no length declared (no RxDB client sends this): refused while it streams in
-        HttpURLConnection chunked = (HttpURLConnection) pushUrl.openConnection();
-        chunked.setRequestMethod("POST");
-        chunked.setDoOutput(true);
-        chunked.setChunkedStreamingMode(64 * 1024);
-        chunked.setRequestProperty("Content-Type", "application/json");
-        chunked.setRequestProperty("Authorization", user.bearer());
-        try (OutputStream out = chunked.getOutputStream()) {
-            out.write(("[" + json(row(null, big)) + "]").getBytes(StandardCharsets.UTF_8));
-        } catch (java.io.IOException closedEarly) {
-            // the server may answer and close before the whole body is sent
-        }
-        // Quarkus answers this one itself, while reading, with an empty 413 (README, Hostile input)
-        assertEquals(413, chunked.getResponseCode());
+        // chunked, no length declared (no RxDB client sends this): refused while it streams in,
+        // with the same JSON error
+        String chunk = "[" + json(row(null, with(order(user, "pending", 1), "note", "x".repeat(60_000)))) + ",";
+        RawHttp.Answer chunked = RawHttp.chunked(pushUrl, "POST " + pushUrl.getPath() + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nAuthorization: " + user.bearer(),
+                chunk, 5 * 1024 * 1024 / chunk.length() + 2);
+        assertEquals(413, chunked.status(), chunked.toString());
+        assertEquals(Map.of("code", 413, "error", true, "message", "request body too large"), parse(chunked.body()));
+        assertEquals("close", chunked.headers().get("connection"));
         assertNothingStored(user);
+    }
+
+    @Test
+    void aChunkedBodyWithinTheLimitIsReadAsSent() throws Exception {
+        TestUser user = register();
+        Map<String, Object> doc = with(order(user, "pending", 1), "note", "y".repeat(900));
+        String body = "[" + json(row(null, doc)) + "]";
+        RawHttp.Answer answer = RawHttp.chunked(pushUrl, "POST " + pushUrl.getPath() + " HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nAuthorization: " + user.bearer() + "\r\nConnection: close", body, 1);
+        assertEquals(200, answer.status(), answer.toString());
+        assertEquals("[]", answer.body());
+        assertEquals(List.of(doc), pullOk(user, 0, "", 10).documents());
+    }
+
+    @Test
+    void invalidUnicodeIsRefusedNamingTheRowAndFieldRatherThanStoredAsQuestionMarks() {
+        TestUser user = register();
+        String good = "{\"newDocumentState\": " + json(order(user, "pending", 1)) + "}";
+        // JSON may escape half of a UTF-16 pair; Java then holds a lone surrogate, which the
+        // way to PostgreSQL turned into '?'
+        Map<String, String> bad = Map.of(
+                "note", json(with(order(user, "pending", 1), "note", "NOTE")).replace("NOTE", "a\\ud800b"),
+                "metadata", json(with(order(user, "pending", 1), "metadata", Map.of("k", "VALUE"))).replace("VALUE", "\\udc00"),
+                "metadata key", json(with(order(user, "pending", 1), "metadata", Map.of("KEY", 1))).replace("KEY", "x\\ud83d"));
+        bad.forEach((what, doc) -> {
+            Response r = rawPush(user, ContentType.JSON, "[" + good + ", {\"newDocumentState\": " + doc + "}]");
+            assertError(r, 400, what);
+            r.then().body("message", containsString("row 1")).body("message", containsString("field '" + what.split(" ")[0] + "'"));
+        });
+        // a lone surrogate in an account's name is refused too
+        given().contentType(ContentType.JSON)
+                .body("{\"email\": \"u" + UUID.randomUUID() + "@example.test\", \"password\": \"correct horse battery\", "
+                        + "\"displayName\": \"a\\ud800b\"}")
+                .post("/api/v1/auth/register").then().statusCode(400).body("message", containsString("displayName"));
+        assertNothingStored(user);
+
+        // an escaped pair is one character (an emoji): stored and pulled back as sent
+        Map<String, Object> emoji = with(order(user, "pending", 1), "note", "NOTE");
+        Response ok = rawPush(user, ContentType.JSON, "[{\"newDocumentState\": " + json(emoji).replace("NOTE", "ok \\ud83d\\ude00") + "}]");
+        ok.then().statusCode(200);
+        assertEquals("ok \ud83d\ude00", OwnerSql.single("SELECT note FROM orders WHERE id = ?::uuid", emoji.get("id")));
+    }
+
+    @Test
+    void deletedNullIsNotABoolean() {
+        TestUser user = register();
+        Map<String, Object> doc = order(user, "pending", 1);
+        push(user, ORDERS, List.of(row(null, doc), row(null, with(order(user, "pending", 2), "_deleted", null))))
+                .then().statusCode(400).body("error", equalTo(true))
+                .body("message", equalTo("row 1: field '_deleted' must be a boolean"));
+        assertNothingStored(user);
+        // with the flag left out it is a live document
+        Map<String, Object> withoutFlag = new LinkedHashMap<>(doc);
+        withoutFlag.remove("_deleted");
+        pushOk(user, List.of(row(null, withoutFlag)));
+        assertEquals(List.of(doc), pullOk(user, 0, "", 10).documents());
     }
 
     @Test
@@ -174,6 +223,14 @@ class HostileInputTest {
     private static void assertNothingStored(TestUser user) {
         assertEquals(0L, ((Number) OwnerSql.single("SELECT count(*) FROM orders WHERE user_id = ?::uuid", user.id())).longValue(),
                 "nothing of a refused request is written");
+    }
+
+    private static Map<?, ?> parse(String body) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readValue(body, Map.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new AssertionError("not a JSON object: " + body, e);
+        }
     }
 
     private static String json(Object value) {

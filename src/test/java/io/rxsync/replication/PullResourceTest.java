@@ -67,6 +67,20 @@ class PullResourceTest {
     }
 
     @Test
+    void aPullWithoutLimitGetsTheDefaultPageSize() {
+        TestUser user = register();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < 101; i++) {
+            rows.add(row(null, order(user, "pending", i)));
+        }
+        pushOk(user, rows);
+        // what a person trying the API with curl sends: no checkpoint, no limit
+        List<?> page = given().header("Authorization", user.bearer()).get(ORDERS + "/pull")
+                .then().statusCode(200).extract().jsonPath().getList("documents");
+        assertEquals(100, page.size(), "rxsync.replication.default-pull-limit");
+    }
+
+    @Test
     void aCheckpointNeverPassesATransactionThatHasNotCommitted() {
         TestUser user = register();
         // A writer that started first and commits last.

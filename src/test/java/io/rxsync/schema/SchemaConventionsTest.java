@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -27,8 +28,12 @@ class SchemaConventionsTest {
 
     /** Text columns allowed to be unbounded, as {@code table.column}: none so far. */
     private static final Set<String> UNBOUNDED_TEXT = Set.of();
-    /** Our own catalogs, keyed by a name and never replicated (the collection declarations, V20). */
-    private static final Set<String> CATALOGS = Set.of("rxsync_collections");
+
+    /**
+     * Catalog tables keyed by a name instead of a uuid, and that key as {@code column type}:
+     * the owner writes their rows in migrations and SQL looks them up by that name.
+     */
+    private static final Map<String, String> CATALOG_KEYS = Map.of("rxsync_collections", "name varchar");
 
     @Inject
     CollectionRegistry collections;
@@ -40,14 +45,12 @@ class SchemaConventionsTest {
             for (String table : strings(db, """
                     SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                     WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'flyway_schema_history'""")) {
-                if (CATALOGS.contains(table)) {
-                    continue;
-                }
-                expect(broken, db, table + ": id uuid primary key", """
+                String[] key = CATALOG_KEYS.getOrDefault(table, "id uuid").split(" ");
+                expect(broken, db, table + ": " + key[0] + " " + key[1] + " primary key", """
                         SELECT count(*) = 1 FROM pg_constraint con JOIN pg_attribute a
                           ON a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey)
                         WHERE con.conrelid = ?::regclass AND con.contype = 'p' AND cardinality(con.conkey) = 1
-                          AND a.attname = 'id' AND a.atttypid = 'uuid'::regtype""", table);
+                          AND a.attname = '%s' AND a.atttypid = '%s'::regtype""".formatted(key[0], key[1]), table);
                 for (String column : List.of("created_at", "updated_at")) {
                     expect(broken, db, table + ": " + column + " timestamptz not null default now()",
                             columnIs(column, "timestamptz", "now()"), table);

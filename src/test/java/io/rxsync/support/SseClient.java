@@ -4,10 +4,12 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,11 +34,17 @@ public final class SseClient implements AutoCloseable {
     private final HttpResponse<java.io.InputStream> response;
 
     public SseClient(String url, String bearer) throws Exception {
+        this(url, bearer, Map.of());
+    }
+
+    /** With more request headers (an Accept-Encoding, say); the body is read as it comes, never decoded. */
+    public SseClient(String url, String bearer, Map<String, String> headers) throws Exception {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream").GET();
         if (bearer != null) { // null: no Authorization header at all
             request.header("Authorization", bearer);
         }
+        headers.forEach(request::header);
         response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
         status = response.statusCode();
         reader = new Thread(this::read, "sse-test-reader");
@@ -62,6 +70,10 @@ public final class SseClient implements AutoCloseable {
         } finally {
             closed.complete(null);
         }
+    }
+
+    public HttpHeaders headers() {
+        return response.headers();
     }
 
     public String nextFrame(Duration timeout) throws InterruptedException {

@@ -13,13 +13,13 @@ import io.rxsync.replication.PullService;
 import io.rxsync.replication.PushService;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationConfig;
-import io.rxsync.replication.RxdbSchema;
 import io.rxsync.replication.stream.LiveAccount;
 import io.rxsync.replication.stream.StreamEvent;
 import io.rxsync.replication.stream.StreamService;
 import io.rxsync.web.ApiDocs;
 import io.rxsync.web.ApiError;
 import io.rxsync.web.ApiException;
+import io.quarkus.vertx.http.Uncompressed;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -27,9 +27,12 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.CacheControl;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Request;
+import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.util.List;
@@ -56,6 +59,9 @@ import org.jboss.resteasy.reactive.RestQuery;
 @Tag(name = "sync")
 public class SyncResource {
 
+    /** A client keeps the answer but revalidates it every time (the listing's ETag). */
+    private static final CacheControl REVALIDATE = CacheControl.valueOf("no-cache");
+
     private final CollectionRegistry registry;
     private final BearerAuthenticator authenticator;
     private final PullService pulls;
@@ -64,11 +70,13 @@ public class SyncResource {
     private final ReplicationConfig config;
     private final ObjectMapper json;
     private final ReplicationMetrics metrics;
+    private final CollectionListing listing;
 
     public SyncResource(CollectionRegistry registry, BearerAuthenticator authenticator, PullService pulls,
                         PushService pushes, StreamService streams, ReplicationConfig config, ObjectMapper json,
-                        ReplicationMetrics metrics) {
+                        ReplicationMetrics metrics, CollectionListing listing) {
         this.metrics = metrics;
+        this.listing = listing;
         this.registry = registry;
         this.authenticator = authenticator;
         this.pulls = pulls;
@@ -78,22 +86,21 @@ public class SyncResource {
         this.json = json;
     }
 
-    /** One entry of the listing: enough for a client to build its collection. */
-    public record CollectionInfo(String name, int schemaVersion, String url, ObjectNode schema) {
-    }
-
     @GET
-    @Operation(summary = "The collections", description = "Name, schema version, base URL and RxDB JSON schema of every collection.")
+    @Operation(summary = "The collections", description = "Name, schema version, base URL and RxDB JSON schema of every collection. "
+            + "Carries an ETag: send it back in If-None-Match to get 304 while the collections are unchanged.")
     @APIResponse(responseCode = "200", description = "The collections", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "collections", value = ApiDocs.COLLECTIONS)))
+    @APIResponse(responseCode = "304", description = "Unchanged since the ETag in If-None-Match (no body)")
     @APIResponse(responseCode = "500", description = "Unexpected failure (logged; no detail reaches the client)",
             content = @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class),
                     examples = @ExampleObject(name = "500", value = ApiDocs.INTERNAL)))
-    public List<CollectionInfo> collections() {
-        return registry.all().stream()
-                .map(c -> new CollectionInfo(c.name(), c.schemaVersion(),
-                        "/api/v1/sync/" + c.name() + "/" + c.schemaVersion(), RxdbSchema.of(c)))
-                .toList();
+    public Response collections(@Context Request request) {
+        // no-cache: a phone keeps the listing but asks each time, so a new release is seen at
+        // once and an unchanged listing costs a 304 without a body
+        Response.ResponseBuilder notModified = request.evaluatePreconditions(listing.tag());
+        Response.ResponseBuilder answer = notModified != null ? notModified : Response.ok(listing.entries());
+        return answer.tag(listing.tag()).cacheControl(REVALIDATE).build();
     }
 
     @GET
@@ -105,7 +112,7 @@ public class SyncResource {
     @Parameter(name = "version", in = ParameterIn.PATH, ref = ApiDocs.VERSION_PARAMETER)
     @Parameter(name = "lwt", in = ParameterIn.QUERY, description = "Checkpoint lwt (0 or absent: first pull)", example = "7351")
     @Parameter(name = "id", in = ParameterIn.QUERY, description = "Checkpoint id ('' first)", example = "0b6f5f4e-1d2c-4b3a-8e9f-112233445566")
-    @Parameter(name = "limit", in = ParameterIn.QUERY, required = true, description = "Page size, 1 to 1000", example = "100")
+    @Parameter(name = "limit", in = ParameterIn.QUERY, description = "Page size, 1 to 1000 (absent: 100, rxsync.replication.default-pull-limit)", example = "100")
     @SecurityRequirement(name = ApiDocs.BEARER)
     @APIResponse(responseCode = "200", description = "A page and its checkpoint", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "page", value = ApiDocs.PAGE)))
@@ -121,9 +128,8 @@ public class SyncResource {
                                       @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
-        Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        Checkpoint after = Checkpoint.parse(lwt, id, c.idField());
-        return pulls.pull(c, caller.userId(), after, parseLimit(limit))
+        return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
+                .flatMap(caller -> pulls.pull(c, caller.userId(), Checkpoint.parse(lwt, id, c.idField()), parseLimit(limit)))
                 .invoke(page -> metrics.pulled(c, page.documents().size()));
     }
 
@@ -153,10 +159,12 @@ public class SyncResource {
     public Uni<List<ObjectNode>> push(@RestPath String collection, @RestPath int version, String body,
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
-        Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        JsonNode rows = parseJson(body);
-        return pushes.push(c, caller.userId(), rows)
-                .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
+        return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
+                .flatMap(caller -> {
+                    JsonNode rows = parseJson(body);
+                    return pushes.push(c, caller.userId(), rows)
+                            .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
+                });
     }
 
     @GET
@@ -176,6 +184,7 @@ public class SyncResource {
     @LiveAccount
     @ResponseHeader(name = "Cache-Control", value = "no-cache")
     @ResponseHeader(name = "X-Accel-Buffering", value = "no")
+    @Uncompressed // each frame must reach the client when written, not when a compressor's block fills
     public Multi<OutboundSseEvent> pullStream(@RestPath String collection, @RestPath int version,
                                               @Context HttpHeaders headers, @Context Sse sse) {
         ReplicatedCollection c = registry.resolve(collection, version);
@@ -202,7 +211,7 @@ public class SyncResource {
     private int parseLimit(String raw) {
         int max = config.replication().maxPullLimit();
         if (raw == null || raw.isBlank()) {
-            throw ApiException.badRequest("limit is required (1 to " + max + ")");
+            return Math.min(config.replication().defaultPullLimit(), max);
         }
         try {
             int limit = Integer.parseInt(raw.strip());

@@ -3,6 +3,7 @@ package io.rxsync.replication.stream;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rxsync.replication.Checkpoint;
+import io.rxsync.replication.PipelinedTransaction;
 import io.rxsync.replication.PullService;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationRepository;
@@ -18,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -29,6 +32,10 @@ import org.jboss.logging.Logger;
  * watermark, so it never passes a change still in flight. A subscriber receives every
  * window read after it registered; everything before is at or below a watermark that the
  * client's own pull (RESYNC, which the client runs when the stream opens) already covers.
+ * With nobody listening the pump skips ahead to the watermark instead of reading; it keeps
+ * that jump only if no stream registered between sending the query and its answer (a
+ * stream's pull may have run before the query did, and the jump would pass the changes
+ * committed in between).
  *
  * <p>Reads never overlap: {@link #wake()} from any thread either starts the loop or asks
  * the running one to go round once more.
@@ -45,6 +52,8 @@ public final class ChangePump {
 
     private final Map<String, Set<StreamSubscriber>> subscribersByOwner = new ConcurrentHashMap<>();
     private final AtomicInteger subscriberCount = new AtomicInteger();
+    /** Streams registered so far: tells a skip-ahead whether one registered while it was in flight. */
+    private final AtomicLong registrations = new AtomicLong();
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean wakeRequested = new AtomicBoolean();
     private volatile boolean draining;
@@ -55,6 +64,10 @@ public final class ChangePump {
     private volatile long lastReadMillis = System.currentTimeMillis();
     /** The cursor as other threads may read it (the lag metric): both parts from one moment. */
     private volatile Checkpoint published;
+
+    // Test seams that widen a race window deterministically (ChangePumpRaceTest); no-ops here.
+    private volatile Supplier<Uni<Void>> beforeWatermarkQuery = () -> Uni.createFrom().voidItem();
+    private volatile Runnable beforeSubscriberAdded = () -> { };
 
     public ChangePump(ReplicatedCollection collection, ReplicationRepository repository, Pool pool,
                       ObjectMapper json, int windowSize) {
@@ -71,18 +84,30 @@ public final class ChangePump {
     }
 
     public void subscribe(StreamSubscriber subscriber) {
-        subscribersByOwner.computeIfAbsent(subscriber.ownerId(), k -> new CopyOnWriteArraySet<>()).add(subscriber);
+        // Counted before anything else (the skip-ahead reads them in the other order), and
+        // added in one atomic map operation: a concurrent removal of the owner's last stream
+        // cannot drop the set this stream goes into.
         subscriberCount.incrementAndGet();
+        registrations.incrementAndGet();
+        subscribersByOwner.compute(subscriber.ownerId(), (owner, set) -> {
+            Set<StreamSubscriber> streams = set == null ? new CopyOnWriteArraySet<>() : set;
+            beforeSubscriberAdded.run();
+            streams.add(subscriber);
+            return streams;
+        });
         if (draining) {
             subscriber.close(); // shutting down (checked after adding: drain() may run meanwhile)
         }
     }
 
     public void unsubscribe(StreamSubscriber subscriber) {
-        Set<StreamSubscriber> set = subscribersByOwner.get(subscriber.ownerId());
-        if (set != null && set.remove(subscriber)) {
+        AtomicBoolean removed = new AtomicBoolean();
+        subscribersByOwner.computeIfPresent(subscriber.ownerId(), (owner, streams) -> {
+            removed.set(streams.remove(subscriber));
+            return streams.isEmpty() ? null : streams;
+        });
+        if (removed.get()) {
             subscriberCount.decrementAndGet();
-            subscribersByOwner.computeIfPresent(subscriber.ownerId(), (k, s) -> s.isEmpty() ? null : s);
         }
     }
 
@@ -150,18 +175,16 @@ public final class ChangePump {
 
     /** Reads one window; emits true when it was full and more may be waiting. */
     private Uni<Boolean> readOnce() {
-        if (subscriberCount.get() == 0 || cursorXid < 0) {
-            // Nobody listens: skip ahead to the watermark instead of reading changes.
-            return repository.watermark(pool).map(watermark -> {
-                cursorXid = watermark;
-                cursorId = Checkpoint.lowestId(collection.idField());
-                published = Checkpoint.of(cursorXid, cursorId);
-                lastReadMillis = System.currentTimeMillis();
-                return false;
-            });
+        long registered = registrations.get();
+        boolean idle = subscriberCount.get() == 0;
+        if (idle || cursorXid < 0) {
+            return skipAhead(registered, idle);
         }
-        return pool.withTransaction(tx -> repository.actForAllUsers(tx)
-                        .flatMap(ignored -> repository.changesAfter(tx, collection, cursorXid, cursorId, windowSize)))
+        // BEGIN, the all-users scope, the window and COMMIT in one round trip.
+        return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
+                        .unis(repository.actForAllUsers(tx),
+                                repository.changesAfter(tx, collection, cursorXid, cursorId, windowSize))
+                        .with((ignored, window) -> window))
                 .map(window -> {
             lastReadMillis = System.currentTimeMillis();
             if (!window.isEmpty()) {
@@ -173,6 +196,41 @@ public final class ChangePump {
             }
             return window.size() == windowSize;
         });
+    }
+
+    /**
+     * Nobody listens (or the pump has no position yet): moves the cursor to the watermark
+     * instead of reading changes. A stream that registered after {@code registered} may have
+     * pulled before the query ran; the jump would pass what committed in between, so then
+     * the cursor stays and the next round reads windows from it. A first position has no
+     * cursor to keep: the streams already open are ended (their clients pull and reconnect,
+     * after this query).
+     */
+    private Uni<Boolean> skipAhead(long registered, boolean idle) {
+        return beforeWatermarkQuery.get().flatMap(ignored -> repository.watermark(pool)).map(watermark -> {
+            lastReadMillis = System.currentTimeMillis();
+            boolean nobodyCameMeanwhile = idle && registrations.get() == registered;
+            if (!nobodyCameMeanwhile) {
+                if (cursorXid >= 0) {
+                    return true; // go round again at once: the new streams are waiting
+                }
+                closeAll();
+            }
+            cursorXid = watermark;
+            cursorId = Checkpoint.lowestId(collection.idField());
+            published = Checkpoint.of(cursorXid, cursorId);
+            return false;
+        });
+    }
+
+    /** Test seam: runs before each skip-ahead's watermark query is sent. */
+    void beforeWatermarkQuery(Supplier<Uni<Void>> hook) {
+        beforeWatermarkQuery = hook;
+    }
+
+    /** Test seam: runs in {@link #subscribe} once the owner's set of streams is found. */
+    void beforeSubscriberAdded(Runnable hook) {
+        beforeSubscriberAdded = hook;
     }
 
     private void dispatch(List<StoredDocument> window) {
