@@ -82,6 +82,7 @@ DECLARE
     owner       name;
     declared    public.rxsync_collections%ROWTYPE;
     caller_id   text;
+    owner_is_uuid boolean;
     col         name;
 BEGIN
     SELECT c.relname INTO rel FROM pg_class c WHERE c.oid = table_name AND c.relkind IN ('r', 'p');
@@ -123,6 +124,9 @@ BEGIN
     IF owner IS NULL OR NOT public.rxsync_has_column(table_name, owner) THEN
         RAISE EXCEPTION 'collection %: scope column % is not a column of %', collection, coalesce(owner, 'null'), table_name;
     END IF;
+
+    owner_is_uuid := (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = table_name AND a.attname = owner)
+                     = 'uuid'::regtype;
 
     FOREACH col IN ARRAY server_only || read_only LOOP
         IF NOT public.rxsync_has_column(table_name, col) THEN
@@ -173,7 +177,8 @@ BEGIN
                        rel || '_pull_idx', table_name, owner, key_columns[1]);
         -- Statistics on the expression the policy compares (see V7): without them the planner
         -- guesses 1 % of a user's rows and sorts them all instead of walking the pull index.
-        IF NOT EXISTS (SELECT FROM pg_statistic_ext s WHERE s.stxname = rel || '_owner_text') THEN
+        -- (A text owner is compared as it is: its plain column statistics serve.)
+        IF owner_is_uuid AND NOT EXISTS (SELECT FROM pg_statistic_ext s WHERE s.stxname = rel || '_owner_text') THEN
             EXECUTE format('CREATE STATISTICS %I ON ((%I)::text) FROM %s', rel || '_owner_text', owner, table_name);
             EXECUTE format('ANALYZE %s', table_name);
         END IF;
@@ -185,8 +190,7 @@ BEGIN
     EXECUTE format('DROP POLICY IF EXISTS %I ON %s', rel || '_owner', table_name);
     -- a uuid owner is the caller's account; a text owner their subject at the identity
     -- provider (V25: rxsync_act_for sets both; for a built-in account they are the same)
-    caller_id := CASE WHEN (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = table_name AND a.attname = owner)
-                           = 'uuid'::regtype THEN 'rxsync.user_id' ELSE 'rxsync.subject' END;
+    caller_id := CASE WHEN owner_is_uuid THEN 'rxsync.user_id' ELSE 'rxsync.subject' END;
     EXECUTE format('CREATE POLICY %I ON %s USING ((%I)::text = current_setting(%L, true)) '
                    'WITH CHECK ((%I)::text = current_setting(%L, true))',
                    rel || '_owner', table_name, owner, caller_id, owner, caller_id);
