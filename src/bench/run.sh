@@ -21,6 +21,11 @@
 #   BENCH_PHASES=startup,pull,push,fixed,peer,stream,growth   a subset, e.g. to profile one phase
 #                                (fixed: a one-document pull next to the HTTP floor; peer: rxdb-server
 #                                driven the same way, compared with the pull and push phases' numbers)
+#
+# `src/bench/run.sh wire` runs the bytes-on-the-wire benchmark of issue 17 instead
+# (WireBench: plain, gzip and brotli pulls, and a throttled link); it writes only its own
+# part of BENCHMARKS.md. Its sizes: BENCH_ORDERS (as above), BENCH_THROTTLED_ORDERS=10000
+# (the throttled sync), BENCH_LINK_KBIT=2000 (the throttled link's rate).
 # A smoke test:  BENCH_ORDERS=5000 BENCH_SECONDS=2 BENCH_LIVE_STREAMS=50 BENCH_IDLE_STREAMS=200 \
 #   BENCH_STREAM_SECONDS=5 BENCH_GROWTH=5000,20000 BENCH_GROWTH_USER_ORDERS=2000 BENCH_REPORT=target/bench/smoke.md src/bench/run.sh
 set -euo pipefail
@@ -48,4 +53,8 @@ classpath="target/quarkus-app/lib/main/*"
 rm -rf target/bench/classes
 mkdir -p target/bench/classes
 javac -encoding UTF-8 -d target/bench/classes -cp "$classpath" $(find src/bench/java -name '*.java')
-exec java -Xmx2g -cp "target/bench/classes:$classpath" io.rxsync.bench.Bench
+main=io.rxsync.bench.Bench
+if [ "${1:-}" = wire ]; then
+  main=io.rxsync.bench.WireBench
+fi
+exec java -Xmx2g -cp "target/bench/classes:$classpath" "$main"

@@ -690,6 +690,11 @@ public final class Bench {
                             + "garbage the JVM has not collected yet. " + ended.get() + " of the " + total
                             + " streams ended during the run.").line("")
                     .table(List.of("open idle streams", "RSS (MiB)", "RSS after full GC (MiB)"), memory);
+            double idle = Double.parseDouble(memory.get(0).get(2).replace(",", ""));
+            double held = Double.parseDouble(memory.get(memory.size() - 1).get(2).replace(",", ""));
+            goals.add(List.of(f0(total) + " idle streams in ≤ 256 MiB above the idle service (RSS after full GC)",
+                    f0(held - idle) + " MiB (" + f0(idle) + " → " + f0(held) + " MiB)",
+                    judge(held - idle <= 256 && total >= 10_000)));
         } finally {
             streams.close();
         }

@@ -11,10 +11,20 @@ import java.util.List;
  */
 final class Report {
 
-    static final String START = "<!-- results:start (written by src/bench/run.sh; do not edit by hand) -->";
-    static final String END = "<!-- results:end -->";
-
+    private final String start;
+    private final String end;
     private final StringBuilder text = new StringBuilder();
+
+    /** The results of the main run. */
+    Report() {
+        this("results");
+    }
+
+    /** Results of a run of their own, between their own markers ({@code name:start}, {@code name:end}). */
+    Report(String name) {
+        this.start = "<!-- " + name + ":start (written by src/bench/run.sh; do not edit by hand) -->";
+        this.end = "<!-- " + name + ":end -->";
+    }
 
     Report heading(String title) {
         text.append("\n### ").append(title).append("\n\n");
@@ -39,13 +49,13 @@ final class Report {
 
     /** Writes the results into {@code file}, between the markers if it has them. */
     void writeTo(Path file) throws IOException {
-        String results = START + "\n" + text + END;
-        String existing = Files.exists(file) ? Files.readString(file) : "";
-        int start = existing.indexOf(START);
-        int end = existing.indexOf(END);
-        String updated = start >= 0 && end > start
-                ? existing.substring(0, start) + results + existing.substring(end + END.length())
-                : "# Benchmarks\n\n" + results + "\n";
+        String results = start + "\n" + text + end;
+        String existing = Files.exists(file) ? Files.readString(file) : "# Benchmarks\n";
+        int from = existing.indexOf(start);
+        int to = existing.indexOf(end);
+        String updated = from >= 0 && to > from
+                ? existing.substring(0, from) + results + existing.substring(to + end.length())
+                : existing.stripTrailing() + "\n\n" + results + "\n";
         Files.writeString(file, updated);
     }
 

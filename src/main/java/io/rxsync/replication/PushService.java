@@ -1,6 +1,7 @@
 package io.rxsync.replication;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rxsync.replication.stream.ChangeSignal;
 import io.rxsync.web.ApiException;
@@ -32,16 +33,27 @@ public class PushService {
     private final ReplicationRepository repository;
     private final ChangeSignal changes;
     private final ReplicationConfig config;
+    private final ObjectMapper json;
 
-    public PushService(Pool pool, ReplicationRepository repository, ChangeSignal changes, ReplicationConfig config) {
+    public PushService(Pool pool, ReplicationRepository repository, ChangeSignal changes, ReplicationConfig config,
+                       ObjectMapper json) {
         this.pool = pool;
         this.repository = repository;
         this.changes = changes;
         this.config = config;
+        this.json = json;
     }
 
     /** One pushed row after its checks. {@code assumed} is null when the client sent none. */
     private record Row(int index, DocumentRules.Checked checked, JsonNode pushed, JsonNode assumed) {
+
+        /**
+         * The row to insert for a document the client believes exists but the server has not
+         * (its tombstone was purged): the client's document, deleted.
+         */
+        Row deleted() {
+            return new Row(index, new DocumentRules.Checked(checked.id(), checked.values(), true), pushed, assumed);
+        }
     }
 
     private record Outcome(List<ObjectNode> conflicts, boolean wrote) {
@@ -121,19 +133,26 @@ public class PushService {
         inserts.sort(Comparator.comparing(r -> r.checked().id()));
         List<DocumentRules.Checked> toInsert = inserts.stream().map(Row::checked).toList();
         return repository.insert(tx, collection, toInsert)
+                .invoke(inserted -> tombstonesInsteadOfResurrections(collection, inserts, inserted, conflicts))
                 .flatMap(inserted -> raceLosers(tx, collection, userId, inserts, inserted, conflicts))
                 .flatMap(ignored -> repository.update(tx, collection, updates))
                 .map(updated -> new Outcome(conflicts, updated > 0 || !toInsert.isEmpty()));
     }
 
-    /** The four cases of the protocol, with re-sent rows recognised as already applied. */
+    /**
+     * The four cases of the protocol, with re-sent rows recognised as already applied. A row
+     * with an assumed state and no server row names a document that existed and whose
+     * tombstone has been purged since: it is never brought back. It is written as a
+     * tombstone (the insert still tells a document of another user, hidden by row-level
+     * security, by its conflict) and answered as a conflict with that tombstone.
+     */
     private static void decide(ReplicatedCollection collection, Row row, StoredDocument stored,
                                List<ObjectNode> conflicts, List<Row> inserts, List<DocumentRules.Checked> updates) {
         if (stored == null) {
             if (!collection.clientMayCreate()) {
                 throw ApiException.forbidden("row " + row.index() + ": clients cannot create " + collection.name());
             }
-            inserts.add(row);
+            inserts.add(row.assumed() == null ? row : row.deleted());
             return;
         }
         Field readOnly = DocumentEquality.changedReadOnlyField(collection, stored.document(), row.pushed());
@@ -154,6 +173,20 @@ public class PushService {
             throw ApiException.forbidden("row " + row.index() + ": clients cannot delete " + collection.name());
         }
         updates.add(row.checked());
+    }
+
+    /** The conflicts of rows written as tombstones: the server state the client must take. */
+    private void tombstonesInsteadOfResurrections(ReplicatedCollection collection, List<Row> inserts, Set<String> inserted,
+                                                  List<ObjectNode> conflicts) {
+        for (Row row : inserts) {
+            if (row.assumed() != null && inserted.contains(row.checked().id())) {
+                ObjectNode tombstone = DocumentRules.toDocument(collection, row.checked().id(), row.checked().values(),
+                        true, json, false);
+                if (!DocumentEquality.sameClientState(collection, tombstone, row.pushed())) {
+                    conflicts.add(tombstone);
+                }
+            }
+        }
     }
 
     /**

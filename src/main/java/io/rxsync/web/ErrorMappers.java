@@ -70,8 +70,9 @@ public class ErrorMappers {
     }
 
     /**
-     * A chunked body that grows past the size limit: Quarkus has already answered 413 and
-     * closed the connection while reading it (see {@link ChunkedBodyLimit}); not an internal error.
+     * Quarkus' own refusal of a body past the size limit while the REST layer reads it (it
+     * has answered an empty 413 and closed the connection): not an internal error. A fallback
+     * only: {@link RequestLimits} and {@link ChunkedBodyLimit} refuse such bodies before.
      */
     @ServerExceptionMapper
     public Response bodyRead(java.io.IOException e) {

@@ -21,6 +21,10 @@ import io.rxsync.support.OwnerSql;
 import io.rxsync.support.SseClient;
 import io.rxsync.support.TestIdentityProvider;
 import java.net.URL;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -185,6 +189,47 @@ class ExternalProviderTest {
         fresh.setJwtId(UUID.randomUUID().toString());
         given().header("Authorization", "Bearer " + provider.sign(fresh)).get("/api/v1/auth/me")
                 .then().statusCode(401).body("code", equalTo(401));
+    }
+
+    @Test
+    void aTeamsOwnTableWithTextOwnersIsProtectedByTheProvidersSubject() throws Exception {
+        String subjectA = "google-oauth2|" + UUID.randomUUID();
+        TestUser a = externalUser(subjectA);
+        TestUser builtIn = register();
+        // DDL is transactional: the table lives only inside this transaction, rolled back at the end
+        try (Connection db = OwnerSql.connect()) {
+            db.setAutoCommit(false);
+            try (Statement s = db.createStatement()) {
+                s.execute("CREATE TABLE team_notes (owner_subject varchar(255) NOT NULL, body varchar(100) NOT NULL)");
+                s.execute("ALTER TABLE team_notes ENABLE ROW LEVEL SECURITY");
+                s.execute("CREATE POLICY team_notes_owner ON team_notes"
+                        + " USING (owner_subject = current_setting('rxsync.subject', true))");
+                s.execute("GRANT SELECT ON team_notes TO rxsync_app");
+                s.execute("INSERT INTO team_notes VALUES ('" + subjectA + "', 'a'), ('someone-else', 'b'), ('"
+                        + builtIn.id() + "', 'built-in')");
+                s.execute("SET LOCAL ROLE rxsync_app");
+            }
+            assertEquals(List.of("a"), notesSeenBy(db, a.id()));
+            assertEquals(List.of("built-in"), notesSeenBy(db, builtIn.id()), "a built-in account's subject is its id");
+            db.rollback();
+        }
+    }
+
+    /** In the open transaction, as the runtime role: declare the caller, read what the policy lets through. */
+    private static List<String> notesSeenBy(Connection db, String userId) throws Exception {
+        try (PreparedStatement actFor = db.prepareStatement("SELECT rxsync_act_for(?)")) {
+            actFor.setString(1, userId);
+            try (ResultSet rs = actFor.executeQuery()) {
+                assertTrue(rs.next() && rs.getBoolean(1));
+            }
+        }
+        List<String> bodies = new ArrayList<>();
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT body FROM team_notes ORDER BY body")) {
+            while (rs.next()) {
+                bodies.add(rs.getString(1));
+            }
+        }
+        return bodies;
     }
 
     /** Runs the requests at once (as many threads as requests); their answers in order. */

@@ -121,6 +121,36 @@ class TombstonePurgeTest {
     }
 
     @Test
+    void aDeviceOfflineLongerThanTheRetentionCannotBringADeletedDocumentBack() throws Exception {
+        TestUser user = register();
+        Map<String, Object> doc = order(user, "pending", 1);
+        pushOk(user, List.of(row(null, doc)));
+        pushOk(user, List.of(row(doc, with(doc, "_deleted", true))));
+        backdate(doc.get("id"), LONG_AGO);
+        purge.purgeAll().await().atMost(Duration.ofSeconds(30));
+        assertEquals(0L, count("SELECT count(*) FROM orders WHERE id = ?::uuid", doc.get("id")), "tombstone purged");
+
+        // the stale device still holds the live document and edits it
+        List<Map<String, Object>> conflicts = pushOk(user, List.of(row(doc, with(doc, "note", "edited offline"))));
+
+        assertEquals(1, conflicts.size(), "a conflict: the document is deleted on the server");
+        assertEquals(doc.get("id"), conflicts.get(0).get("id"));
+        assertEquals(true, conflicts.get(0).get("_deleted"));
+        assertEquals(0L, count("SELECT count(*) FROM orders WHERE id = ?::uuid AND NOT deleted", doc.get("id")),
+                "never resurrected");
+        assertTrue(pullOk(user, 0, "", 100).documents().stream()
+                .allMatch(d -> !d.get("id").equals(doc.get("id")) || Boolean.TRUE.equals(d.get("_deleted"))),
+                "no device pulls it back alive");
+        // the same delete from the stale device is no conflict: the server holds that state
+        Map<String, Object> other = order(user, "pending", 2);
+        pushOk(user, List.of(row(null, other)));
+        pushOk(user, List.of(row(other, with(other, "_deleted", true))));
+        backdate(other.get("id"), LONG_AGO);
+        purge.purgeAll().await().atMost(Duration.ofSeconds(30));
+        assertEquals(List.of(), pushOk(user, List.of(row(other, with(other, "_deleted", true)))));
+    }
+
+    @Test
     void theHorizonIsPerUserSoAnotherUsersOldCheckpointStillWorks() throws Exception {
         TestUser purged = register();
         TestUser other = register();

@@ -201,6 +201,24 @@ class ReplicationSqlDefenseTest {
                 "SELECT collection || ' ' || purged_id FROM rxsync_tombstone_horizons WHERE user_id = '" + bob + "'"));
     }
 
+    @Test
+    void aTemporaryTableNamedLikeTheHorizonsCannotCatchWhatThePurgeRecords() throws Exception {
+        String tombstone = tombstoneOf(alice);
+        try (Connection app = runtimeRole(); Statement s = app.createStatement()) {
+            s.execute("CREATE TEMP TABLE rxsync_tombstone_horizons (LIKE public.rxsync_tombstone_horizons INCLUDING ALL)");
+            s.execute("CREATE TEMP TABLE rxsync_collections (name varchar(100) PRIMARY KEY, table_name regclass, owner_column name)");
+            s.execute("INSERT INTO pg_temp.rxsync_collections (name, table_name, owner_column) VALUES ('orders', 'users', 'id')");
+            s.execute("SELECT rxsync_purge_tombstones('orders', interval '1 microsecond')");
+            try (ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_temp.rxsync_tombstone_horizons")) {
+                rs.next();
+                assertEquals(0, rs.getLong(1), "the purge wrote into the caller's temporary table");
+            }
+        }
+        assertEquals("", rowText(tombstone), "purged from the real table");
+        assertEquals(List.of(tombstone), strings("SELECT purged_id FROM rxsync_tombstone_horizons WHERE user_id = '"
+                + alice + "' AND collection = 'orders'"), "and the real horizon records it");
+    }
+
     // ---- helpers ----
 
     private static String user(String name) throws SQLException {

@@ -111,6 +111,11 @@ public final class ChangePump {
         }
     }
 
+    /** Sends every open stream a heartbeat. */
+    void pingAll() {
+        subscribersByOwner.values().forEach(subscribers -> subscribers.forEach(StreamSubscriber::ping));
+    }
+
     public int subscriberCount() {
         return subscriberCount.get();
     }

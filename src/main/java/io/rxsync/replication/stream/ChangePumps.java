@@ -19,7 +19,8 @@ import java.util.stream.Collectors;
 
 /**
  * One {@link ChangePump} per collection on this instance, driven by a short timer (the
- * backbone: nothing depends on a signal arriving) and woken early by {@link ChangeSignal}.
+ * backbone: nothing depends on a signal arriving) and woken early by {@link ChangeSignal};
+ * and the heartbeat of all their open streams.
  */
 @ApplicationScoped
 public class ChangePumps {
@@ -29,6 +30,7 @@ public class ChangePumps {
     private final ReplicationConfig config;
     private final SchemaTaskConfig schemaTask;
     private long timerId = -1;
+    private long heartbeatTimerId = -1;
 
     public ChangePumps(CollectionRegistry registry, ReplicationRepository repository, Pool pool, ObjectMapper json,
                        Vertx vertx, ReplicationConfig config, SchemaTaskConfig schemaTask) {
@@ -45,12 +47,16 @@ public class ChangePumps {
             return; // a schema task serves nothing; it exits right after startup
         }
         timerId = vertx.setPeriodic(config.stream().pollInterval().toMillis(), id -> wakeAll());
+        // One heartbeat timer for every open stream: a ticker per stream cost memory per stream.
+        heartbeatTimerId = vertx.setPeriodic(config.stream().heartbeatInterval().toMillis(),
+                id -> byCollection.values().forEach(ChangePump::pingAll));
         wakeAll();
     }
 
     void stop(@Observes ShutdownEvent event) {
         if (timerId >= 0) {
             vertx.cancelTimer(timerId);
+            vertx.cancelTimer(heartbeatTimerId);
         }
         byCollection.values().forEach(ChangePump::closeAll);
     }

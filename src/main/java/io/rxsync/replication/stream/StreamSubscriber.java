@@ -1,19 +1,30 @@
 package io.rxsync.replication.stream;
 
-import io.smallrye.mutiny.subscription.MultiEmitter;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One open pullStream: the user it belongs to and the emitter its frames go to. Frames are
- * JSON text in the wire shape {@code {documents, checkpoint}}.
+ * One open pullStream: the user it belongs to and where its events go. Frames are JSON text
+ * in the wire shape {@code {documents, checkpoint}}.
+ *
+ * <p>The stream is registered with its pump before the HTTP layer has subscribed to it (see
+ * {@link StreamService}), so events go into a sink that keeps them until then.
  */
 public final class StreamSubscriber {
 
     private final String ownerId;
-    private final MultiEmitter<? super StreamEvent> frames;
+    private final Flow.Subscriber<? super StreamEvent> events;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Runnable release = () -> { };
 
-    public StreamSubscriber(String ownerId, MultiEmitter<? super StreamEvent> frames) {
+    public StreamSubscriber(String ownerId, Flow.Subscriber<? super StreamEvent> events) {
         this.ownerId = ownerId;
-        this.frames = frames;
+        this.events = events;
+    }
+
+    /** What {@link #close()} releases besides the stream itself: its registration, its timers. */
+    void releasing(Runnable release) {
+        this.release = release;
     }
 
     public String ownerId() {
@@ -21,16 +32,26 @@ public final class StreamSubscriber {
     }
 
     void send(String frame) {
-        if (!frames.isCancelled()) {
-            frames.emit(StreamEvent.frame(frame));
+        if (!closed.get()) {
+            events.onNext(StreamEvent.frame(frame));
         }
     }
 
-    /** Ends the stream; the client pulls from its checkpoint and reconnects. */
-    void close() {
-        if (!frames.isCancelled()) {
-            frames.emit(StreamEvent.END);
+    /** A heartbeat comment (the shared timer of ChangePumps). */
+    void ping() {
+        if (!closed.get()) {
+            events.onNext(StreamEvent.PING);
         }
-        frames.complete();
+    }
+
+    /**
+     * Ends the stream, once, and releases what it holds (its registration, its timers); the
+     * client pulls from its checkpoint and reconnects. Also called when the client goes away.
+     */
+    void close() {
+        if (closed.compareAndSet(false, true)) {
+            release.run();
+            events.onComplete();
+        }
     }
 }

@@ -8,7 +8,7 @@ import io.rxsync.replication.Descriptors;
 import io.rxsync.replication.ReplicationRepository;
 import io.rxsync.support.Api;
 import io.rxsync.support.OwnerSql;
-import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
@@ -132,10 +132,10 @@ class ChangePumpRaceTest {
 
     private static Frames subscribe(ChangePump pump, String ownerId) {
         Frames frames = new Frames();
-        Multi.createFrom().<StreamEvent>emitter(emitter -> {
-            frames.subscriber = new StreamSubscriber(ownerId, emitter);
-            pump.subscribe(frames.subscriber);
-        }).subscribe().with(event -> frames.received.add(String.valueOf(event)));
+        UnicastProcessor<StreamEvent> events = UnicastProcessor.create();
+        frames.subscriber = new StreamSubscriber(ownerId, events);
+        pump.subscribe(frames.subscriber);
+        events.subscribe().with(event -> frames.received.add(String.valueOf(event)));
         return frames;
     }
 
