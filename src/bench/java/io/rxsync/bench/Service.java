@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
 final class Service implements AutoCloseable {
 
     private static final Pattern STARTED = Pattern.compile("started in ([0-9.]+)s");
+    private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
 
     private final Process process;
     private final Path log;
@@ -126,6 +127,16 @@ final class Service implements AutoCloseable {
                 Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
         Thread.sleep(1000);
+    }
+
+    /** The Java heap in use (jcmd GC.heap_info), in MiB: after a full GC, what is live. */
+    double heapUsedMiB() throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid()), "GC.heap_info").redirectErrorStream(true).start();
+        String out = new String(jcmd.getInputStream().readAllBytes());
+        jcmd.waitFor(60, TimeUnit.SECONDS);
+        Matcher used = HEAP_USED.matcher(out);
+        return used.find() ? Long.parseLong(used.group(1)) / 1024.0 : Double.NaN;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.rxsync.bench;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.Signature;
@@ -27,15 +28,19 @@ final class Tokens {
     }
 
     /** A token for that user, valid for three hours. */
-    String forUser(String userId) throws Exception {
+    String forUser(String userId) {
         long now = System.currentTimeMillis() / 1000;
         String header = URL.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         String claims = URL.encodeToString(("{\"iss\":\"rxsync\",\"sub\":\"" + userId + "\",\"groups\":[\"user\"],"
                 + "\"iat\":" + now + ",\"exp\":" + (now + 3 * 3600) + ",\"jti\":\"" + UUID.randomUUID() + "\"}")
                 .getBytes(StandardCharsets.UTF_8));
-        Signature rsa = Signature.getInstance("SHA256withRSA");
-        rsa.initSign(key);
-        rsa.update((header + "." + claims).getBytes(StandardCharsets.US_ASCII));
-        return header + "." + claims + "." + URL.encodeToString(rsa.sign());
+        try {
+            Signature rsa = Signature.getInstance("SHA256withRSA");
+            rsa.initSign(key);
+            rsa.update((header + "." + claims).getBytes(StandardCharsets.US_ASCII));
+            return header + "." + claims + "." + URL.encodeToString(rsa.sign());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot sign a token", e);
+        }
     }
 }
