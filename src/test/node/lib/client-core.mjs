@@ -32,8 +32,9 @@ export function plainDoc(d, keepDeleted = false) {
  * without putting it back: the RESYNC is dropped. That happens when a frame is still
  * queued as the stream (re)opens (the queue is busy with a push or a pull, or frames wait
  * for a push to end), and then the new stream's first frame moves the checkpoint past
- * every change committed before the stream was registered, which nothing delivers any
- * more (issue 12, load test 21 with stream cycles). A second RESYNC right behind the first
+ * the changes the client had not pulled yet that committed before the new stream was
+ * registered: nothing delivers them any more, not even a restart (issue 12, load test 21
+ * with stream cycles). A second RESYNC right behind the first
  * survives: a round takes at most one RESYNC out of the queue, and the next round starts
  * with the second one. When the first one is not dropped, the second is skipped by RxDB
  * itself (it came before the pull the first one started).
@@ -132,7 +133,7 @@ export function makeClientFactory(deps) {
             unauthorized: 0, // official client: unauthorized$ emissions
             forbidden: 0, // official client: forbidden$ emissions
             // every pull, push, stream frame and stream open/close in order, with the
-            // documents' notes: what diagnose() prints for a document that ended stale
+            // documents' notes: what load test 21 prints for a document that ended stale
             trace: [],
         };
         const t0 = Date.now();
