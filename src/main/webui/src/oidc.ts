@@ -12,7 +12,7 @@ let manager: Promise<UserManager | null> | null = null;
 export function externalProvider(): Promise<UserManager | null> {
   manager ??= fetch(`${API_BASE}/api/v1/auth/provider`, { headers: { Accept: 'application/json' } })
     .then(async (res) => {
-      if (!res.ok) return null;
+      if (!res.ok || res.status === 204) return null; // 204: built-in accounts only
       const { issuer, clientId } = (await res.json()) as { issuer: string; clientId: string };
       return new UserManager({
         authority: issuer,

@@ -2,7 +2,6 @@ package io.rxsync.auth;
 
 import io.rxsync.web.ApiDocs;
 import io.rxsync.web.ApiError;
-import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.Consumes;
@@ -47,13 +46,15 @@ public class AuthResource {
     @GET
     @Path("/provider")
     @Operation(summary = "The external identity provider of the web app",
-            description = "Its issuer and public client (authorization code with PKCE); 404 when the web app uses built-in accounts only.")
+            description = "Its issuer and public client (authorization code with PKCE); 204 when the web app uses built-in accounts only.")
     @APIResponse(responseCode = "200", description = "The provider", content = @Content(
             mediaType = MediaType.APPLICATION_JSON, examples = @ExampleObject(name = "provider", value = ApiDocs.PROVIDER)))
-    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    @APIResponse(responseCode = "204", description = "No external provider: the web app uses built-in accounts")
     public Provider provider() {
         if (oidc.issuer().isEmpty() || oidc.webClientId().isEmpty()) {
-            throw ApiException.notFound("no external identity provider for the web app");
+            // No content rather than 404: built-in accounts are the normal case, not an error,
+            // and a browser lists every 404 of a page load as an error in its console.
+            return null;
         }
         return new Provider(oidc.issuer().get(), oidc.webClientId().get());
     }

@@ -2,6 +2,7 @@ package io.rxsync.ops;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
+import io.rxsync.replication.CollectionRegistry;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -11,8 +12,10 @@ import org.jboss.logging.Logger;
  * The {@code validate} schema task. Reaching startup means both checks that run before it
  * passed: Flyway validated the history against the migrations in the jar (nothing pending,
  * no checksum changed, nothing applied that the jar lacks) and Hibernate validated every
- * entity against its table. Either failure stops startup with a non-zero exit; here the
- * success ends the process with 0 before it serves anything.
+ * entity against its table. The collection declarations are compiled before the success is
+ * announced (the registry is a dependency), so a bad one fails the task with its message.
+ * Any failure stops startup with a non-zero exit; here the success ends the process with 0
+ * before it serves anything.
  */
 @ApplicationScoped
 class SchemaValidationExit {
@@ -20,14 +23,17 @@ class SchemaValidationExit {
     private static final Logger LOG = Logger.getLogger(SchemaValidationExit.class);
 
     private final SchemaTaskConfig config;
+    private final CollectionRegistry collections;
 
-    SchemaValidationExit(SchemaTaskConfig config) {
+    SchemaValidationExit(SchemaTaskConfig config, CollectionRegistry collections) {
         this.config = config;
+        this.collections = collections;
     }
 
     void onStart(@Observes @Priority(1) StartupEvent event) {
         if (config.validateAndExit()) {
-            LOG.info("schema valid: the database is at the head of the migrations and matches the entities");
+            LOG.infof("schema valid: the database is at the head of the migrations, matches the entities and "
+                    + "declares %d collections the server can serve", collections.all().size());
             Quarkus.asyncExit(0);
         }
     }

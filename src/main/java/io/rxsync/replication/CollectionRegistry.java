@@ -1,23 +1,60 @@
 package io.rxsync.replication;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.Startup;
 import io.rxsync.web.ApiException;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Instance;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
-/** Every {@link ReplicatedCollection} bean of the application, found by URL name. */
+/**
+ * Every declared collection, found by URL name. Built once at startup (on the main thread,
+ * never an event loop) from {@code rxsync_declared_collections()} (migration V20): a bad
+ * declaration stops startup, and the {@code validate} schema task, with what to fix.
+ */
+@Startup
 @ApplicationScoped
 public class CollectionRegistry {
 
+    static final String DECLARED = "SELECT rxsync_declared_collections()::text";
+
     private final Map<String, ReplicatedCollection> byName;
 
-    public CollectionRegistry(Instance<ReplicatedCollection> collections) {
-        this.byName = collections.stream()
-                .collect(Collectors.toUnmodifiableMap(ReplicatedCollection::name, Function.identity()));
+    public CollectionRegistry(Pool pool, ObjectMapper json) {
+        List<CatalogEntry> entries = new ArrayList<>();
+        for (Row row : pool.query(DECLARED).execute().await().atMost(Duration.ofSeconds(60))) {
+            try {
+                entries.add(json.readValue(row.getString(0), CatalogEntry.class));
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("rxsync_declared_collections() returned unreadable JSON", e);
+            }
+        }
+        this.byName = compileAll(entries);
+    }
+
+    /** Compiles every declaration; a bad one fails the whole set with every problem listed. */
+    static Map<String, ReplicatedCollection> compileAll(List<CatalogEntry> entries) {
+        Map<String, ReplicatedCollection> byName = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (CatalogEntry entry : entries) {
+            try {
+                byName.put(entry.name(), CollectionCompiler.compile(entry));
+            } catch (CollectionCompiler.BadDeclaration e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new CollectionCompiler.BadDeclaration("bad collection declaration(s), fix the migration that declares them:\n  "
+                    + String.join("\n  ", problems));
+        }
+        return Map.copyOf(byName);
     }
 
     public List<ReplicatedCollection> all() {

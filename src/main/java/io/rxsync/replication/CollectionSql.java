@@ -3,6 +3,7 @@ package io.rxsync.replication;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * The SQL of one collection, built once from its descriptor. Table and column names come
@@ -42,17 +43,19 @@ final class CollectionSql {
     final String update;
 
     CollectionSql(ReplicatedCollection c) {
-        String idType = c.idField().type().sqlType();
+        Field idField = c.idField();
+        String id = "t." + idField.column();
+        String idType = idField.sqlType();
         // text ids compare byte-wise (their columns are COLLATE "C"), in the guard as in the column
-        String idInOrder = idType + (c.idField().type() == FieldType.STRING ? " COLLATE \"C\"" : "");
+        String idInOrder = idType + (idField.type() == FieldType.STRING ? " COLLATE \"C\"" : "");
         List<Field> fields = c.fields();
-        String select = "SELECT t.id::text, "
-                + fields.stream().map(f -> "t." + f.column() + "::text").collect(Collectors.joining(", "))
-                + ", t.deleted, t.change_xid::text, t." + c.ownerColumn() + "::text FROM " + c.table() + " t ";
-        String after = "(t.change_xid, t.id) > ($%d::text::xid8, $%d::text::" + idType + ")";
-        String order = " ORDER BY t.change_xid, t.id LIMIT $%d::int";
+        String select = "SELECT " + id + "::text, "
+                + fields.stream().map(CollectionSql::selected).collect(Collectors.joining(", "))
+                + ", t.deleted, t.change_xid::text, " + c.scope().routingKey() + " FROM " + c.table() + " t ";
+        String after = "(t.change_xid, " + id + ") > ($%d::text::xid8, $%d::text::" + idType + ")";
+        String order = " ORDER BY t.change_xid, " + id + " LIMIT $%d::int";
 
-        pullPage = select + "WHERE t." + c.ownerColumn() + " = $1::text::uuid AND " + after.formatted(2, 3)
+        pullPage = select + "WHERE " + c.scope().callerRows(1) + " AND " + after.formatted(2, 3)
                 + " AND " + BELOW_WATERMARK + " AND " + CHECKPOINT_GUARD.formatted(c.name().replace("'", "''"), idInOrder)
                 + order.formatted(4);
         pumpWindow = select + "WHERE " + after.formatted(1, 2) + " AND " + BELOW_WATERMARK + order.formatted(3);
@@ -60,7 +63,7 @@ final class CollectionSql {
         oldestUnpublishedAge = "SELECT extract(epoch FROM clock_timestamp() - t.updated_at)::float8 FROM " + c.table()
                 + " t WHERE " + after.formatted(1, 2) + " AND " + BELOW_WATERMARK + order.formatted(3);
         // ORDER BY before FOR UPDATE: concurrent pushes lock shared rows in the same order.
-        lockByIds = select + "WHERE t.id = ANY($1::text[]::" + idType + "[]) ORDER BY t.id FOR UPDATE";
+        lockByIds = select + "WHERE " + id + " = ANY($1::text[]::" + idType + "[]) ORDER BY " + id + " FOR UPDATE";
 
         int n = fields.size();
         // The ids are cast as a whole array, so that v_id already has the id's type: under
@@ -73,18 +76,24 @@ final class CollectionSql {
                 + ", v_deleted";
         String unnest = "unnest(" + unnestArgs + ") AS v(" + valueNames + ")";
 
-        insert = "INSERT INTO " + c.table() + " (id, "
+        insert = "INSERT INTO " + c.table() + " (" + idField.column() + ", "
                 + fields.stream().map(Field::column).collect(Collectors.joining(", ")) + ", deleted) "
                 + "SELECT v_id, "
-                + IntStream.range(0, n).mapToObj(i -> "v" + i + "::" + fields.get(i).type().sqlType())
+                + IntStream.range(0, n).mapToObj(i -> "v" + i + "::" + fields.get(i).sqlType())
                         .collect(Collectors.joining(", "))
                 + ", v_deleted::boolean FROM " + unnest
-                + " ON CONFLICT (id) DO NOTHING RETURNING id::text";
+                + " ON CONFLICT (" + idField.column() + ") DO NOTHING RETURNING " + idField.column() + "::text";
 
         update = "UPDATE " + c.table() + " t SET "
-                + IntStream.range(0, n).filter(i -> fields.get(i).writable())
-                        .mapToObj(i -> fields.get(i).column() + " = v" + i + "::" + fields.get(i).type().sqlType())
+                + Stream.concat(IntStream.range(0, n).filter(i -> fields.get(i).writable())
+                                .mapToObj(i -> fields.get(i).column() + " = v" + i + "::" + fields.get(i).sqlType()),
+                        Stream.of("deleted = v_deleted::boolean"))
                         .collect(Collectors.joining(", "))
-                + ", deleted = v_deleted::boolean FROM " + unnest + " WHERE t.id = v_id";
+                + " FROM " + unnest + " WHERE " + id + " = v_id";
+    }
+
+    /** A field's value as the text of its wire form; a date-time in ISO 8601 (to_json's form), not PostgreSQL's. */
+    private static String selected(Field f) {
+        return f.type() == FieldType.DATE_TIME ? "to_json(t." + f.column() + ") #>> '{}'" : "t." + f.column() + "::text";
     }
 }

@@ -1,6 +1,8 @@
 package io.rxsync.replication;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -24,7 +26,7 @@ public final class DocumentEquality {
             return false;
         }
         for (Field field : collection.fields()) {
-            if (field.writable() && !sameValue(topLevel(a, field), topLevel(b, field))) {
+            if (field.writable() && !sameFieldValue(field, topLevel(a, field), topLevel(b, field))) {
                 return false;
             }
         }
@@ -34,7 +36,7 @@ public final class DocumentEquality {
     /** Whether a pushed state changes a field the client may not write. */
     public static Field changedReadOnlyField(ReplicatedCollection collection, JsonNode stored, JsonNode pushed) {
         for (Field field : collection.fields()) {
-            if (!field.writable() && !sameValue(topLevel(stored, field), topLevel(pushed, field))) {
+            if (!field.writable() && !sameFieldValue(field, topLevel(stored, field), topLevel(pushed, field))) {
                 return field;
             }
         }
@@ -49,6 +51,18 @@ public final class DocumentEquality {
     private static JsonNode topLevel(JsonNode doc, Field field) {
         JsonNode value = doc.get(field.name());
         return value == null || value.isNull() ? null : value;
+    }
+
+    /** A date-time is the same instant however it is written ({@code Z} or {@code +00:00}, with or without fractions). */
+    private static boolean sameFieldValue(Field field, JsonNode a, JsonNode b) {
+        if (field.type() == FieldType.DATE_TIME && a != null && b != null && a.isTextual() && b.isTextual()) {
+            try {
+                return OffsetDateTime.parse(a.textValue()).toInstant().equals(OffsetDateTime.parse(b.textValue()).toInstant());
+            } catch (DateTimeParseException e) {
+                return a.equals(b);
+            }
+        }
+        return sameValue(a, b);
     }
 
     static boolean sameValue(JsonNode a, JsonNode b) {

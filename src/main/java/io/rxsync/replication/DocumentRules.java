@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rxsync.web.ApiException;
 import io.rxsync.web.StorableText;
 import java.math.BigDecimal;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
@@ -66,11 +68,9 @@ public final class DocumentRules {
         }
         boolean isDeleted = deleted != null && deleted.booleanValue();
 
-        String owner = collection.ownerField() == null ? id : values[collection.fields().indexOf(collection.ownerField())];
-        if (!userId.equals(owner)) {
-            throw ApiException.forbidden("row " + row + ": the document belongs to another user");
-        }
-        return new Checked(id, values, isDeleted);
+        Checked checked = new Checked(id, values, isDeleted);
+        collection.scope().checkWrite(collection, checked, row, userId);
+        return checked;
     }
 
     private static boolean isKnown(ReplicatedCollection collection, String name) {
@@ -101,8 +101,16 @@ public final class DocumentRules {
                 yield value.textValue();
             }
             case STRING -> checkString(field, value, row);
-            case INTEGER -> checkInteger(field, value, row);
+            case INTEGER -> checkNumber(field, value, row, true);
+            case NUMBER -> checkNumber(field, value, row, false);
+            case BOOLEAN -> {
+                if (!value.isBoolean()) {
+                    throw fieldError(row, field, "must be true or false");
+                }
+                yield Boolean.toString(value.booleanValue());
+            }
             case OBJECT -> checkObject(field, value, row);
+            case DATE_TIME -> checkDateTime(field, value, row);
         };
     }
 
@@ -111,7 +119,7 @@ public final class DocumentRules {
             throw fieldError(row, field, "must be a string");
         }
         String text = value.textValue();
-        if (text.length() > field.maxLength()) {
+        if (field.maxLength() > 0 && text.length() > field.maxLength()) {
             throw fieldError(row, field, "is longer than " + field.maxLength() + " characters");
         }
         String unstorable = StorableText.problem(text);
@@ -121,25 +129,61 @@ public final class DocumentRules {
         if (!field.allowed().isEmpty() && !field.allowed().contains(text)) {
             throw fieldError(row, field, "must be one of " + field.allowed());
         }
-        if (field.pattern() != null && !field.pattern().matcher(text).matches()) {
+        // unanchored, like JSON schema's pattern and PostgreSQL's ~
+        if (field.pattern() != null && !field.pattern().matcher(text).find()) {
             throw fieldError(row, field, "must match " + field.pattern().pattern());
         }
         return text;
     }
 
-    private static String checkInteger(Field field, JsonNode value, int row) {
+    private static String checkNumber(Field field, JsonNode value, int row, boolean whole) {
         if (!value.isNumber()) {
             throw fieldError(row, field, "must be a number");
         }
         BigDecimal number = value.decimalValue().stripTrailingZeros();
-        if (number.scale() > 0) {
+        if (whole && number.scale() > 0) {
             throw fieldError(row, field, "must be a whole number");
         }
-        long min = field.minimum() == null ? -MAX_SAFE_INTEGER : field.minimum();
-        if (number.compareTo(BigDecimal.valueOf(min)) < 0 || number.compareTo(BigDecimal.valueOf(MAX_SAFE_INTEGER)) > 0) {
-            throw fieldError(row, field, "must be between " + min + " and " + MAX_SAFE_INTEGER);
+        BigDecimal[] range = range(field);
+        BigDecimal min = range[0];
+        BigDecimal max = range[1];
+        if ((min != null && number.compareTo(min) < 0) || (max != null && number.compareTo(max) > 0)) {
+            throw fieldError(row, field, min == null ? "must be at most " + max.toPlainString()
+                    : max == null ? "must be at least " + min.toPlainString()
+                    : "must be between " + min.toPlainString() + " and " + max.toPlainString());
         }
-        return number.toBigIntegerExact().toString();
+        return whole ? number.toBigIntegerExact().toString() : number.toPlainString();
+    }
+
+    /**
+     * The values a number field accepts: its CHECK bounds within its column type's range; for
+     * whole numbers also within JavaScript's safe integers, where every client computes.
+     */
+    private static BigDecimal[] range(Field field) {
+        BigDecimal typeMax = switch (field.sqlType()) {
+            case "smallint" -> BigDecimal.valueOf(Short.MAX_VALUE);
+            case "integer" -> BigDecimal.valueOf(Integer.MAX_VALUE);
+            case "bigint" -> BigDecimal.valueOf(MAX_SAFE_INTEGER);
+            default -> null;
+        };
+        BigDecimal typeMin = typeMax == null ? null
+                : field.sqlType().equals("bigint") ? typeMax.negate() : typeMax.negate().subtract(BigDecimal.ONE);
+        BigDecimal min = field.minimum() == null ? typeMin : typeMin == null ? field.minimum() : field.minimum().max(typeMin);
+        BigDecimal max = field.maximum() == null ? typeMax : typeMax == null ? field.maximum() : field.maximum().min(typeMax);
+        // numeric, real, double precision: only their CHECK bounds here; the column refuses what it cannot hold
+        return new BigDecimal[] {min, max};
+    }
+
+    private static String checkDateTime(Field field, JsonNode value, int row) {
+        if (!value.isTextual()) {
+            throw fieldError(row, field, "must be an ISO-8601 date-time string");
+        }
+        try {
+            OffsetDateTime.parse(value.textValue());
+        } catch (DateTimeParseException e) {
+            throw fieldError(row, field, "must be an ISO-8601 date-time with an offset, e.g. 2026-01-31T12:00:00Z");
+        }
+        return value.textValue();
     }
 
     private static String checkObject(Field field, JsonNode value, int row) {
@@ -203,8 +247,16 @@ public final class DocumentRules {
             }
             Field field = collection.fields().get(i);
             switch (field.type()) {
-                case UUID, STRING -> doc.put(field.name(), text);
+                case UUID, STRING, DATE_TIME -> doc.put(field.name(), text);
                 case INTEGER -> doc.put(field.name(), Long.parseLong(text));
+                case NUMBER -> {
+                    // real and double precision may hold NaN or Infinity, which JSON cannot carry
+                    if (text.equals("NaN") || text.endsWith("Infinity")) {
+                        continue;
+                    }
+                    doc.put(field.name(), new BigDecimal(text));
+                }
+                case BOOLEAN -> doc.put(field.name(), Boolean.parseBoolean(text));
                 case OBJECT -> {
                     if (rawObjects) {
                         doc.putRawValue(field.name(), new com.fasterxml.jackson.databind.util.RawValue(text));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rxsync.replication.stream.ChangeSignal;
 import io.rxsync.web.ApiException;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlClient;
@@ -79,8 +80,7 @@ public class PushService {
                 // Two pushes touching the same new ids can deadlock in the unique index;
                 // the loser is rolled back whole, so running it again is safe.
                 .onFailure(PushService::isRetryable).retry().atMost(3)
-                .onFailure(PushService::isMissingOwner)
-                .transform(e -> ApiException.unauthorized(RowSecurity.ACCOUNT_GONE))
+                .onFailure(RejectedWrite::isRefusal).recoverWithUni(e -> refused(collection, userId, rows, (PgException) e))
                 .invoke(outcome -> {
                     if (outcome.wrote()) {
                         changes.committed(collection);
@@ -231,11 +231,41 @@ public class PushService {
         return byId;
     }
 
-    private static boolean isRetryable(Throwable e) {
-        return e instanceof PgException pg && RETRYABLE_SQL_STATES.contains(pg.getSqlState());
+    /**
+     * Answers a push the database refused. PostgreSQL does not show the failing row of a table
+     * under row-level security, so the push is written again row by row in a transaction that
+     * is rolled back: the first row that fails, with the rows before it written (a unique key
+     * may be broken by two rows together), is the one to name. Only refused pushes pay for it.
+     */
+    private Uni<Outcome> refused(ReplicatedCollection collection, String userId, List<Row> rows, PgException failure) {
+        if (RejectedWrite.isAccountGone(collection, failure)) {
+            return Uni.createFrom().failure(ApiException.unauthorized(RowSecurity.ACCOUNT_GONE));
+        }
+        return pool.withTransaction(tx -> repository.actFor(tx, userId).onItem().transformToMulti(ignored -> Multi.createFrom().iterable(rows))
+                        .onItem().transformToUniAndConcatenate(row -> repository.lockByIds(tx, collection, List.of(row.checked().id()))
+                                .flatMap(stored -> write(tx, collection, userId, List.of(row), stored))
+                                .map(ignored -> -1)
+                                .onFailure(RejectedWrite::isRefusal).recoverWithItem(row.index()))
+                        .filter(index -> index >= 0)
+                        .collect().first()
+                        // never commit what the search wrote
+                        .onItem().failWith(index -> new FailingRow(index)))
+                .onFailure(FailingRow.class).recoverWithItem(e -> ((FailingRow) e).index)
+                .onFailure().recoverWithItem((Integer) null)
+                .onItem().transformToUni(index -> Uni.createFrom().failure(RejectedWrite.of(collection, failure, index)));
     }
 
-    private static boolean isMissingOwner(Throwable e) {
-        return e instanceof PgException pg && "23503".equals(pg.getSqlState());
+    /** Ends the row-by-row search, rolling its transaction back. */
+    private static final class FailingRow extends RuntimeException {
+        private final Integer index;
+
+        FailingRow(Integer index) {
+            super(null, null, false, false);
+            this.index = index;
+        }
+    }
+
+    private static boolean isRetryable(Throwable e) {
+        return e instanceof PgException pg && RETRYABLE_SQL_STATES.contains(pg.getSqlState());
     }
 }

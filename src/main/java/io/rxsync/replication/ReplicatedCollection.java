@@ -1,60 +1,50 @@
 package io.rxsync.replication;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * What makes a table a replicated collection. The protocol core knows collections only
- * through this descriptor; adding one means an entity, a migration and one bean
- * implementing this interface.
+ * What makes a table a replicated collection, as one immutable descriptor. The migration
+ * declares it ({@code rxsync_declare_collection}, V20); CollectionCompiler builds it from
+ * that declaration and the PostgreSQL catalog; the protocol core knows collections only
+ * through it and never looks at a table by name.
  *
- * <p>The table must carry {@code id} (primary key), {@code deleted boolean},
- * {@code change_xid xid8} kept by the {@code rxsync_stamp_change} trigger, the owner
- * column, and the indexes {@code (owner, change_xid, id)} and {@code (change_xid, id)}.
+ * <p>The table carries the primary key, {@code deleted boolean}, {@code change_xid xid8}
+ * kept by the {@code rxsync_stamp_change} trigger, and the pull and pump indexes the
+ * declaration installs.
+ *
+ * @param name                 the collection name in the URL, e.g. {@code orders}
+ * @param schemaVersion        the current schema version; older versions are answered with 426
+ * @param table                the table, as PostgreSQL names it (from the catalog, never client input)
+ * @param idField              the primary-key field; its JSON name is the RxDB primary key
+ * @param scope                who sees a row
+ * @param fields               every replicated field except the id, in column order
+ * @param serverOnlyProperties properties that exist only on the server; a push carrying one is refused with 403
+ * @param clientMayCreate      whether a client may create new documents (false: only update existing ones)
+ * @param clientMayDelete      whether a client may delete documents by pushing {@code _deleted: true}
+ * @param keepsTombstones      whether a delete leaves a tombstone (the {@code rxsync_delete_to_tombstone}
+ *                             trigger) that the scheduled purge removes after the retention (ops/TombstonePurge)
+ * @param description          a sentence for the listing and the RxDB schema description
+ * @param constraintFields     the JSON names of the columns of each constraint of the table, by constraint
+ *                             name: a push that breaks one is answered 400 naming them
  */
-public interface ReplicatedCollection {
+public record ReplicatedCollection(String name, int schemaVersion, String table, Field idField, Scope scope,
+                                   List<Field> fields, Set<String> serverOnlyProperties, boolean clientMayCreate,
+                                   boolean clientMayDelete, boolean keepsTombstones, String description,
+                                   Map<String, List<String>> constraintFields) {
 
-    /** The collection name in the URL, e.g. {@code orders}. */
-    String name();
+    public ReplicatedCollection {
+        fields = List.copyOf(fields);
+        serverOnlyProperties = Set.copyOf(serverOnlyProperties);
+        constraintFields = Map.copyOf(constraintFields);
+    }
 
-    /** The current schema version; older versions are answered with 426. */
-    int schemaVersion();
-
-    /** The table. A constant of the code, never client input. */
-    String table();
-
-    /** The primary-key field; its JSON name is the RxDB primary key. */
-    Field idField();
-
-    /** The column holding the owning user's id (may be the id column itself). */
-    String ownerColumn();
-
-    /**
-     * The field that must equal the caller's user id, or null when the id field itself is
-     * the owner (the users collection).
-     */
-    Field ownerField();
-
-    /** Every replicated field except the id, in a fixed order. */
-    List<Field> fields();
-
-    /** Properties that exist only on the server; a push carrying one is refused with 403. */
-    Set<String> serverOnlyProperties();
-
-    /** Whether a client may create new documents (false: only update existing ones). */
-    boolean clientMayCreate();
-
-    /** Whether a client may delete documents by pushing {@code _deleted: true}. */
-    boolean clientMayDelete();
-
-    /** A sentence for the listing and the RxDB schema description. */
-    String description();
-
-    /**
-     * Whether a delete leaves a tombstone (the {@code rxsync_delete_to_tombstone} trigger)
-     * that the scheduled purge removes after the retention period (ops/TombstonePurge).
-     */
-    default boolean keepsTombstones() {
-        return true;
+    /** The field of a column, or null when the column does not replicate. */
+    public Field fieldOfColumn(String column) {
+        if (idField.column().equals(column)) {
+            return idField;
+        }
+        return fields.stream().filter(f -> f.column().equals(column)).findFirst().orElse(null);
     }
 }

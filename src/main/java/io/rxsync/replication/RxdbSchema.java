@@ -3,6 +3,7 @@ package io.rxsync.replication;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
 
 /**
  * The RxDB JSON schema of a collection, derived from its descriptor so that what a client
@@ -40,7 +41,9 @@ public final class RxdbSchema {
         p.put("type", field.type().jsonType());
         switch (field.type()) {
             case UUID, STRING -> {
-                p.put("maxLength", field.maxLength());
+                if (field.maxLength() > 0) {
+                    p.put("maxLength", field.maxLength());
+                }
                 if (!field.allowed().isEmpty()) {
                     ArrayNode values = p.putArray("enum");
                     field.allowed().forEach(values::add);
@@ -49,14 +52,26 @@ public final class RxdbSchema {
                     p.put("pattern", field.pattern().pattern());
                 }
             }
-            case INTEGER -> {
-                if (field.minimum() != null) {
-                    p.put("minimum", field.minimum());
-                }
+            case INTEGER, NUMBER -> {
+                bound(p, "minimum", field.minimum(), field.type());
+                bound(p, "maximum", field.maximum(), field.type());
             }
-            case OBJECT -> {
+            case DATE_TIME -> p.put("format", "date-time");
+            case BOOLEAN, OBJECT -> {
             }
         }
         return p;
+    }
+
+    /** A bound of an integer field is written as an integer (0, not 0.0 or 0E+1). */
+    private static void bound(ObjectNode p, String keyword, BigDecimal value, FieldType type) {
+        if (value == null) {
+            return;
+        }
+        if (type == FieldType.INTEGER) {
+            p.put(keyword, value.longValueExact());
+        } else {
+            p.put(keyword, value);
+        }
     }
 }

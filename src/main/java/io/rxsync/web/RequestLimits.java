@@ -53,7 +53,7 @@ public class RequestLimits {
             refuse(ctx, 414, "request line too long: at most " + config.maxRequestLine() + " characters");
         } else if (headersSize(request) > config.maxHeaderSize().asLongValue()) {
             refuse(ctx, 431, "request headers too large: at most " + config.maxHeaderSize().asLongValue() + " bytes");
-        } else if (declaredLength(request.getHeader(HttpHeaders.CONTENT_LENGTH)) > bodyLimit) {
+        } else if (contentLength(request.getHeader(HttpHeaders.CONTENT_LENGTH)) > bodyLimit) {
             refuse(ctx, 413, BODY_MESSAGE);
         } else {
             ctx.next();
@@ -74,14 +74,15 @@ public class RequestLimits {
         return size;
     }
 
-    private static long declaredLength(String header) {
+    /** A Content-Length header's value; -1 when there is none or it is malformed (Vert.x refuses such a request itself). */
+    static long contentLength(String header) {
         if (header == null) {
             return -1;
         }
         try {
             return Long.parseLong(header.strip());
         } catch (NumberFormatException e) {
-            return -1; // malformed: Vert.x itself rejects it as a bad request
+            return -1;
         }
     }
 

@@ -42,7 +42,7 @@ public class ResponseCompression {
         if (!variesOnAcceptEncoding(headers)) {
             headers.add(HttpHeaders.VARY, HttpHeaders.ACCEPT_ENCODING);
         }
-        long length = contentLength(headers.get(HttpHeaders.CONTENT_LENGTH));
+        long length = RequestLimits.contentLength(headers.get(HttpHeaders.CONTENT_LENGTH));
         if (length >= 0 && length < minSize) {
             headers.set(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY);
         }
@@ -53,16 +53,5 @@ public class ResponseCompression {
         return headers.getAll(HttpHeaders.VARY).stream()
                 .flatMap(value -> Arrays.stream(value.split(",")))
                 .anyMatch(name -> name.strip().equalsIgnoreCase(HttpHeaders.ACCEPT_ENCODING.toString()));
-    }
-
-    private static long contentLength(String header) {
-        if (header == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header.strip());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }

@@ -18,6 +18,12 @@ import org.junit.jupiter.api.Test;
 class AuthResourceTest {
 
     @Test
+    void withoutAnExternalProviderTheWebAppIsToldSoWithoutAnError() {
+        // built-in accounts are the normal case: no 404 for the browser's console to report
+        given().get("/api/v1/auth/provider").then().statusCode(204);
+    }
+
+    @Test
     void registerThenLoginGivesATokenForTheSameUser() {
         String email = "Reg-" + UUID.randomUUID() + "@Example.test";
         String userId = given().contentType(ContentType.JSON)

@@ -191,7 +191,8 @@ class TombstonePurgeTest {
         RuntimeException refused = assertThrows(RuntimeException.class, () -> pool
                 .query("SELECT rxsync_purge_tombstones('users', interval '1 day')").execute()
                 .await().atMost(Duration.ofSeconds(10)));
-        assertTrue(refused.getMessage().contains("no collection named users"), refused.getMessage());
+        // users is a declared collection (V20), but one whose deletes are real: no tombstones to purge
+        assertTrue(refused.getMessage().contains("public.users is not a table of tombstones"), refused.getMessage());
     }
 
     /** Moves a tombstone's delete time back, as if it had been deleted that long ago. */

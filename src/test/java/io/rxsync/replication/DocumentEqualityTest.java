@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.rxsync.orders.OrdersCollection;
-import io.rxsync.users.UsersCollection;
 import org.junit.jupiter.api.Test;
 
 class DocumentEqualityTest {
 
     private final ObjectMapper json = new ObjectMapper();
-    private final OrdersCollection orders = new OrdersCollection();
+    private final ReplicatedCollection orders = Descriptors.orders();
 
     private JsonNode doc(String text) throws Exception {
         return json.readTree(text.replace('\'', '"'));
@@ -46,7 +44,7 @@ class DocumentEqualityTest {
 
     @Test
     void readOnlyFieldsAreNotComparedButAreReported() throws Exception {
-        UsersCollection users = new UsersCollection();
+        ReplicatedCollection users = Descriptors.users();
         JsonNode stored = doc("{'id':'u','email':'a@x.io','displayName':'A'}");
         JsonNode pushed = doc("{'id':'u','email':'b@x.io','displayName':'A'}");
         assertTrue(DocumentEquality.sameClientState(users, stored, pushed));

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.rxsync.orders.OrdersCollection;
 import io.rxsync.web.ApiException;
 import org.junit.jupiter.api.Test;
 
@@ -16,7 +15,7 @@ class DocumentRulesTest {
     private static final String USER = "11111111-2222-3333-4444-555555555555";
     private static final String ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
     private final ObjectMapper json = new ObjectMapper();
-    private final OrdersCollection orders = new OrdersCollection();
+    private final ReplicatedCollection orders = Descriptors.orders();
 
     private JsonNode order(String extra) throws Exception {
         return json.readTree(("{'id':'" + ID + "','userId':'" + USER + "','status':'paid','totalCents':12.0,"

@@ -1,14 +1,12 @@
 package io.rxsync.replication;
 
 import io.rxsync.auth.LoginThrottle;
-import io.rxsync.notes.NotesCollection;
 import io.rxsync.orders.OrderRepository;
-import io.rxsync.orders.OrdersCollection;
 import io.rxsync.replication.stream.ChangeSignal;
-import io.rxsync.users.UsersCollection;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
 
@@ -85,12 +83,13 @@ final class HotPathQueries {
     private HotPathQueries() {
     }
 
-    static List<Query> all() {
+    /** The statements of the collections as declared in the database ({@code collections} by name). */
+    static List<Query> all(Map<String, ReplicatedCollection> collections) {
         List<Query> all = new ArrayList<>();
-        all.addAll(replication(new OrdersCollection(), "orders", HotPathQueries::orderId, 100));
+        all.addAll(replication(collections.get("orders"), "orders", HotPathQueries::orderId, 100));
         // a user pushes only their own profile: one row
-        all.addAll(replication(new UsersCollection(), "users", HotPathQueries::userId, 1));
-        all.addAll(replication(new NotesCollection(), "notes", HotPathQueries::noteId, 100));
+        all.addAll(replication(collections.get("users"), "users", HotPathQueries::userId, 1));
+        all.addAll(replication(collections.get("notes"), "notes", HotPathQueries::noteId, 100));
         all.add(new Query("login by email", LOGIN_BY_EMAIL,
                 List.of(literal("user42@example.test"), "0", "1"), "users_email_key", 1));
         // login throttling (the data set has no failed logins: the unique index still serves the lookup)
@@ -117,7 +116,7 @@ final class HotPathQueries {
         List<String> batchIds = IntStream.rangeClosed(1, batch).mapToObj(i -> ids.apply(i * 7)).toList();
         List<String> lostIds = batchIds.subList(0, Math.min(3, batch));
         String pk = table + "_pkey";
-        String pullIndex = c.ownerColumn().equals("id") ? pk : table + "_pull_idx";
+        String pullIndex = ((Scope.Owner) c.scope()).field().equals(c.idField()) ? pk : table + "_pull_idx";
         String heavy = userId(HEAVY_USER);
         String typical = userId(42);
         return List.of(
@@ -146,7 +145,9 @@ final class HotPathQueries {
             String value = switch (f.type()) {
                 case UUID -> userId(42);
                 case STRING -> "x";
-                case INTEGER -> "1";
+                case INTEGER, NUMBER -> "1";
+                case BOOLEAN -> "true";
+                case DATE_TIME -> "2026-01-01T00:00:00Z";
                 case OBJECT -> null;
             };
             params.add(textArray(Collections.nCopies(ids.size(), value)));

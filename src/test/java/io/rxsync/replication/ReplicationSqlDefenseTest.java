@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.rxsync.orders.OrdersCollection;
 import io.rxsync.support.Migrations;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -30,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class ReplicationSqlDefenseTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final CollectionSql ORDERS = new CollectionSql(new OrdersCollection());
+    private static final CollectionSql ORDERS = new CollectionSql(Descriptors.orders());
     private static Migrations db;
     private static String alice;
     private static String bob;

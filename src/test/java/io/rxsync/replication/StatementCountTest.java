@@ -19,14 +19,12 @@ import io.quarkus.test.junit.TestProfile;
 import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.http.ContentType;
 import io.rxsync.orders.OrderRepository;
-import io.rxsync.orders.OrdersCollection;
 import io.rxsync.replication.stream.ChangePumps;
 import io.rxsync.support.Api.TestUser;
 import io.rxsync.support.PgStatementRecorder;
 import io.rxsync.support.SseClient;
 import io.rxsync.support.StatementRecorderResource;
 import io.rxsync.support.TestDatabase;
-import io.rxsync.users.UsersCollection;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.sql.Connection;
@@ -37,6 +35,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -90,7 +90,17 @@ class StatementCountTest {
     URL base;
 
     private final PgStatementRecorder recorder = StatementRecorderResource.recorder();
-    private final Set<String> pumpSql = pumpStatements();
+    @Inject
+    CollectionRegistry registry;
+
+    private Set<String> pumpSql;
+
+    @BeforeEach
+    void knowThePumpStatements() {
+        pumpSql = new HashSet<>();
+        pumpSql.add(HotPathQueries.WATERMARK);
+        registry.all().forEach(c -> pumpSql.add(new CollectionSql(c).pumpWindow));
+    }
 
     @Test
     void aPullOfAThousandDocumentsIsOneStatement() throws Exception {
@@ -213,20 +223,12 @@ class StatementCountTest {
     }
 
     /** Fails naming any statement that the plan test does not EXPLAIN. */
-    private static void assertPlanChecked(List<String> statements) {
+    private void assertPlanChecked(List<String> statements) {
         Set<String> known = new HashSet<>(HotPathQueries.TABLELESS);
-        HotPathQueries.all().forEach(q -> known.add(q.sql()));
+        HotPathQueries.all(registry.all().stream().collect(Collectors.toMap(ReplicatedCollection::name, c -> c)))
+                .forEach(q -> known.add(q.sql()));
         List<String> unknown = statements.stream().filter(s -> !known.contains(s)).distinct().toList();
         assertEquals(List.of(), unknown, "statements on a hot path that QueryPlanTest does not EXPLAIN (add them to HotPathQueries)");
-    }
-
-    private static Set<String> pumpStatements() {
-        Set<String> sql = new HashSet<>();
-        sql.add(HotPathQueries.WATERMARK);
-        sql.add(new CollectionSql(new OrdersCollection()).pumpWindow);
-        sql.add(new CollectionSql(new UsersCollection()).pumpWindow);
-        sql.add(new CollectionSql(new io.rxsync.notes.NotesCollection()).pumpWindow);
-        return sql;
     }
 
     private static List<Map<String, Object>> newOrders(TestUser user, int n) {

@@ -3,7 +3,6 @@ package io.rxsync.schema;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.rxsync.notes.Note;
 import io.rxsync.orders.Order;
 import io.rxsync.support.Migrations;
 import io.rxsync.support.TestDatabase;
@@ -35,7 +34,7 @@ class SchemaDriftTest {
 
     @Test
     void theEntitiesMatchTheMigratedSchema() {
-        validate(List.of(User.class, Order.class, Note.class), List.of());
+        validate(List.of(User.class, Order.class), List.of());
     }
 
     @Test

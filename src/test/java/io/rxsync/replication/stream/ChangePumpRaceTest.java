@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.junit.QuarkusTest;
-import io.rxsync.orders.OrdersCollection;
+import io.rxsync.replication.Descriptors;
 import io.rxsync.replication.ReplicationRepository;
 import io.rxsync.support.Api;
 import io.rxsync.support.OwnerSql;
@@ -105,7 +105,7 @@ class ChangePumpRaceTest {
 
     /** A pump of the orders collection that has taken its first position. */
     private ChangePump startedPump() throws InterruptedException {
-        ChangePump pump = new ChangePump(new OrdersCollection(), repository, pool, json, 500);
+        ChangePump pump = new ChangePump(Descriptors.orders(), repository, pool, json, 500);
         awaitUntil(pump, () -> pump.published() != null);
         return pump;
     }
