@@ -55,7 +55,7 @@ describe('faults on the shared PostgreSQL (own database only)', () => {
             await A.col.bulkInsert([o, p]);
             const victim = await waitFor(async () => (await env.pool.query(
                 `SELECT pid FROM pg_stat_activity
-                  WHERE datname = $1 AND pid <> $2 AND wait_event_type = 'Lock' AND query ILIKE 'INSERT INTO orders%'`,
+                  WHERE datname = $1 AND pid <> $2 AND wait_event_type = 'Lock' AND query ~* '^INSERT INTO (public\.)?orders '`, // the catalog names the table schema-qualified
                 [env.database, blockerPid])).rows[0]?.pid, { what: 'the push to wait on the held id' });
             const killed = await env.pool.query('SELECT pg_terminate_backend($1) AS ok', [victim]);
             assert.equal(killed.rows[0].ok, true);
