@@ -4,6 +4,7 @@ import static io.rxsync.support.Api.ORDERS;
 import static io.rxsync.support.Api.order;
 import static io.rxsync.support.Api.pull;
 import static io.rxsync.support.Api.pullOk;
+import static io.rxsync.support.Api.pullUntil;
 import static io.rxsync.support.Api.pushOk;
 import static io.rxsync.support.Api.register;
 import static io.rxsync.support.Api.row;
@@ -127,7 +128,7 @@ class PullResourceTest {
 
         OwnerSql.update("DELETE FROM orders WHERE id = ?::uuid", doc.get("id"));
 
-        Page next = pullOk(user, first.lwt(), first.id(), 10);
+        Page next = pullUntil(user, first.lwt(), first.id(), 10, page -> !page.documents().isEmpty());
         assertEquals(1, next.documents().size());
         assertEquals(true, next.documents().get(0).get("_deleted"));
         assertEquals(doc.get("id"), next.documents().get(0).get("id"));
@@ -142,7 +143,7 @@ class PullResourceTest {
 
         OwnerSql.update("UPDATE orders SET status = 'shipped' WHERE id = ?::uuid", doc.get("id"));
 
-        Page next = pullOk(user, first.lwt(), first.id(), 10);
+        Page next = pullUntil(user, first.lwt(), first.id(), 10, page -> !page.documents().isEmpty());
         assertEquals("shipped", next.documents().get(0).get("status"));
     }
 

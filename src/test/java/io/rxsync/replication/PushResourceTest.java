@@ -4,6 +4,7 @@ import static io.rxsync.support.Api.ORDERS;
 import static io.rxsync.support.Api.USERS;
 import static io.rxsync.support.Api.order;
 import static io.rxsync.support.Api.pullOk;
+import static io.rxsync.support.Api.pullUntil;
 import static io.rxsync.support.Api.push;
 import static io.rxsync.support.Api.pushOk;
 import static io.rxsync.support.Api.register;
@@ -101,27 +102,10 @@ class PushResourceTest {
         assertEquals(List.of(), after.documents(), "nothing new to pull after re-sending");
     }
 
-    /**
-     * Pulls from the start until the document shows that status. A pull may briefly lag a
-     * committed push: any transaction still running in the database (another push's
-     * post-commit NOTIFY, say) holds the watermark until it ends.
-     */
+    /** Pulls from the start until the document shows that status (a pull may briefly lag a commit: Api.pullUntil). */
     private static Page pullUntilStatus(TestUser user, Object id, String status) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            Page page = pullOk(user, 0, "", 10);
-            boolean arrived = page.documents().stream()
-                    .anyMatch(d -> id.equals(d.get("id")) && status.equals(d.get("status")));
-            if (arrived || System.nanoTime() > deadline) {
-                return page;
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return page;
-            }
-        }
+        return pullUntil(user, 0, "", 10, page -> page.documents().stream()
+                .anyMatch(d -> id.equals(d.get("id")) && status.equals(d.get("status"))));
     }
 
     @Test

@@ -88,6 +88,28 @@ public final class Api {
         return new Page(json.getList("documents"), json.getMap("checkpoint"));
     }
 
+    /**
+     * Pulls from a checkpoint until {@code arrived} holds, for at most 10 s, and returns the
+     * last page. A pull may briefly lag a committed write: any transaction still running in
+     * the database (a post-commit NOTIFY, the change pump's window) holds the watermark until
+     * it ends. That is a delay, never a loss, so tests of what arrives wait for it.
+     */
+    public static Page pullUntil(TestUser user, Object lwt, String id, int limit, java.util.function.Predicate<Page> arrived) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Page page = pullOk(user, lwt, id, limit);
+            if (arrived.test(page) || System.nanoTime() > deadline) {
+                return page;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return page;
+            }
+        }
+    }
+
     public record Page(List<Map<String, Object>> documents, Map<String, Object> checkpoint) {
 
         public Object lwt() {
