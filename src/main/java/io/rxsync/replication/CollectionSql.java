@@ -27,7 +27,7 @@ final class CollectionSql {
      * runs it once, before any row and in the page's own snapshot; the pull stays one
      * statement. Formatted with the collection's name and the type of its id.
      */
-    static final String CHECKPOINT_GUARD = "rxsync_checkpoint_after_horizon('%s', $1::text::uuid, $2::text::xid8, $3::text::%s)";
+    static final String CHECKPOINT_GUARD = "rxsync_checkpoint_after_horizon('%s', $1::text, $2::text::xid8, $3::text::%s)";
 
     /** The SQLSTATE of a checkpoint older than the purge horizon (answered with 410). */
     static final String CHECKPOINT_TOO_OLD = "RX410";

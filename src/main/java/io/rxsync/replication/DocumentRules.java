@@ -38,7 +38,7 @@ public final class DocumentRules {
     public record Checked(String id, String[] values, boolean deleted) {
     }
 
-    public static Checked check(ReplicatedCollection collection, JsonNode node, int row, String userId) {
+    public static Checked check(ReplicatedCollection collection, JsonNode node, int row, String callerKey) {
         if (node == null || !node.isObject()) {
             throw rowError(row, "newDocumentState must be a JSON object");
         }
@@ -69,7 +69,7 @@ public final class DocumentRules {
         boolean isDeleted = deleted != null && deleted.booleanValue();
 
         Checked checked = new Checked(id, values, isDeleted);
-        collection.scope().checkWrite(collection, checked, row, userId);
+        collection.scope().checkWrite(collection, checked, row, callerKey);
         return checked;
     }
 

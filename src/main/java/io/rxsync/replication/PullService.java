@@ -1,6 +1,7 @@
 package io.rxsync.replication;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rxsync.auth.Caller;
 import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
@@ -38,12 +39,13 @@ public class PullService {
      * Returns up to {@code limit} documents strictly after {@code after}. A short page tells
      * the client it has caught up; an empty one echoes its checkpoint.
      */
-    public Uni<Page> pull(ReplicatedCollection collection, String userId, Checkpoint after, int limit) {
+    public Uni<Page> pull(ReplicatedCollection collection, Caller caller, Checkpoint after, int limit) {
         // BEGIN, both statements and COMMIT are sent at once and run in order on one
         // connection: one round trip per page. If the account is gone, actFor fails the pull
         // and the page, read without a declared user, saw nothing.
         return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
-                        .unis(repository.actFor(tx, userId), repository.pullPage(tx, collection, userId, after, limit))
+                        .unis(repository.actFor(tx, caller.userId()),
+                                repository.pullPage(tx, collection, collection.scope().callerKey(caller), after, limit))
                         .with((ignored, page) -> page))
                 .onFailure(PullService::checkpointTooOld).transform(e -> new ApiException(410, RESYNC))
                 .onFailure(PullService::checkpointFromElsewhere).transform(e -> new ApiException(410, AHEAD_OF_DATABASE))

@@ -3,6 +3,7 @@ package io.rxsync.replication;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rxsync.auth.Caller;
 import io.rxsync.replication.stream.ChangeSignal;
 import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Multi;
@@ -63,8 +64,12 @@ public class PushService {
      * Applies a push and returns the current server state of every conflicting document.
      * Any rule broken by any row rejects the whole request before anything is written.
      */
-    public Uni<List<ObjectNode>> push(ReplicatedCollection collection, String userId, JsonNode body) {
-        List<Row> rows = checkRows(collection, userId, body);
+    public Uni<List<ObjectNode>> push(ReplicatedCollection collection, Caller caller, JsonNode body) {
+        // the caller as the scope compares rows with (their account or their subject); the
+        // caller declaration of row-level security always names the account
+        String userId = caller.userId();
+        String callerKey = collection.scope().callerKey(caller);
+        List<Row> rows = checkRows(collection, callerKey, body);
         if (rows.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
@@ -76,11 +81,11 @@ public class PushService {
                         tx -> Uni.combine().all()
                                 .unis(repository.actFor(tx, userId), repository.lockByIds(tx, collection, ids))
                                 .with((ignored, stored) -> stored),
-                        (tx, stored) -> write(tx, collection, userId, rows, stored))
+                        (tx, stored) -> write(tx, collection, callerKey, rows, stored))
                 // Two pushes touching the same new ids can deadlock in the unique index;
                 // the loser is rolled back whole, so running it again is safe.
                 .onFailure(PushService::isRetryable).retry().atMost(3)
-                .onFailure(RejectedWrite::isRefusal).recoverWithUni(e -> refused(collection, userId, rows, (PgException) e))
+                .onFailure(RejectedWrite::isRefusal).recoverWithUni(e -> refused(collection, caller, rows, (PgException) e))
                 .invoke(outcome -> {
                     if (outcome.wrote()) {
                         changes.committed(collection);
@@ -89,7 +94,7 @@ public class PushService {
                 .map(Outcome::conflicts);
     }
 
-    private List<Row> checkRows(ReplicatedCollection collection, String userId, JsonNode body) {
+    private List<Row> checkRows(ReplicatedCollection collection, String callerKey, JsonNode body) {
         if (body == null || !body.isArray()) {
             throw ApiException.badRequest("a push body must be a JSON array of {assumedMasterState?, newDocumentState} rows");
         }
@@ -104,7 +109,7 @@ public class PushService {
                 throw ApiException.badRequest("row " + i + ": must be a JSON object");
             }
             JsonNode pushed = row.get("newDocumentState");
-            DocumentRules.Checked checked = DocumentRules.check(collection, pushed, i, userId);
+            DocumentRules.Checked checked = DocumentRules.check(collection, pushed, i, callerKey);
             JsonNode assumed = row.get("assumedMasterState");
             if (assumed != null && assumed.isNull()) {
                 assumed = null;
@@ -121,9 +126,9 @@ public class PushService {
     }
 
     /** Decides every row against the locked current state, then writes in one batched statement per kind. */
-    private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows,
+    private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String callerKey, List<Row> rows,
                                List<StoredDocument> stored) {
-        Map<String, StoredDocument> current = byId(stored, userId);
+        Map<String, StoredDocument> current = byId(stored, callerKey);
         List<ObjectNode> conflicts = new ArrayList<>();
         List<Row> inserts = new ArrayList<>();
         List<DocumentRules.Checked> updates = new ArrayList<>();
@@ -134,7 +139,7 @@ public class PushService {
         List<DocumentRules.Checked> toInsert = inserts.stream().map(Row::checked).toList();
         return repository.insert(tx, collection, toInsert)
                 .invoke(inserted -> tombstonesInsteadOfResurrections(collection, inserts, inserted, conflicts))
-                .flatMap(inserted -> raceLosers(tx, collection, userId, inserts, inserted, conflicts))
+                .flatMap(inserted -> raceLosers(tx, collection, callerKey, inserts, inserted, conflicts))
                 .flatMap(ignored -> repository.update(tx, collection, updates))
                 .map(updated -> new Outcome(conflicts, updated > 0 || !toInsert.isEmpty()));
     }
@@ -195,7 +200,7 @@ public class PushService {
      * first are decided like any existing document without an assumed state; the second
      * refuse the push.
      */
-    private Uni<Void> raceLosers(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> inserts,
+    private Uni<Void> raceLosers(SqlClient tx, ReplicatedCollection collection, String callerKey, List<Row> inserts,
                                  Set<String> inserted, List<ObjectNode> conflicts) {
         List<Row> lost = inserts.stream().filter(r -> !inserted.contains(r.checked().id())).toList();
         if (lost.isEmpty()) {
@@ -203,7 +208,7 @@ public class PushService {
         }
         return repository.lockByIds(tx, collection, lost.stream().map(r -> r.checked().id()).toList())
                 .invoke(stored -> {
-                    Map<String, StoredDocument> current = byId(stored, userId);
+                    Map<String, StoredDocument> current = byId(stored, callerKey);
                     for (Row row : lost) {
                         StoredDocument doc = current.get(row.checked().id());
                         if (doc == null) {
@@ -219,10 +224,10 @@ public class PushService {
     }
 
     /** Indexes locked rows by id, refusing the whole push if any belongs to someone else. */
-    private static Map<String, StoredDocument> byId(List<StoredDocument> stored, String userId) {
+    private static Map<String, StoredDocument> byId(List<StoredDocument> stored, String callerKey) {
         Map<String, StoredDocument> byId = new HashMap<>();
         for (StoredDocument doc : stored) {
-            if (!doc.ownerId().equals(userId)) {
+            if (!doc.ownerId().equals(callerKey)) {
                 // Say no more than that: the conflict answer must never reveal the document.
                 throw ApiException.forbidden("document " + doc.id() + " belongs to another user");
             }
@@ -237,13 +242,13 @@ public class PushService {
      * is rolled back: the first row that fails, with the rows before it written (a unique key
      * may be broken by two rows together), is the one to name. Only refused pushes pay for it.
      */
-    private Uni<Outcome> refused(ReplicatedCollection collection, String userId, List<Row> rows, PgException failure) {
+    private Uni<Outcome> refused(ReplicatedCollection collection, Caller caller, List<Row> rows, PgException failure) {
         if (RejectedWrite.isAccountGone(collection, failure)) {
             return Uni.createFrom().failure(ApiException.unauthorized(RowSecurity.ACCOUNT_GONE));
         }
-        return pool.withTransaction(tx -> repository.actFor(tx, userId).onItem().transformToMulti(ignored -> Multi.createFrom().iterable(rows))
+        return pool.withTransaction(tx -> repository.actFor(tx, caller.userId()).onItem().transformToMulti(ignored -> Multi.createFrom().iterable(rows))
                         .onItem().transformToUniAndConcatenate(row -> repository.lockByIds(tx, collection, List.of(row.checked().id()))
-                                .flatMap(stored -> write(tx, collection, userId, List.of(row), stored))
+                                .flatMap(stored -> write(tx, collection, collection.scope().callerKey(caller), List.of(row), stored))
                                 .map(ignored -> -1)
                                 .onFailure(RejectedWrite::isRefusal).recoverWithItem(row.index()))
                         .filter(index -> index >= 0)

@@ -1,5 +1,6 @@
 package io.rxsync.replication;
 
+import io.rxsync.auth.Caller;
 import io.rxsync.web.ApiException;
 
 /**
@@ -13,6 +14,12 @@ public sealed interface Scope permits Scope.Owner {
     /** The SQL (over alias {@code t}) of the value that routes a row to its users' streams, as text. */
     String routingKey();
 
+    /**
+     * The caller's identity as this scope compares it: the value of {@link #routingKey()} of
+     * the caller's own rows, bound as the pull's caller parameter and the key of their streams.
+     */
+    String callerKey(Caller caller);
+
     /** The pull's condition (over alias {@code t}) that keeps the caller's rows; the caller's id is {@code $param}. */
     String callerRows(int param);
 
@@ -22,14 +29,16 @@ public sealed interface Scope permits Scope.Owner {
      * @param c      the collection
      * @param doc    the pushed document after its checks
      * @param row    its index in the push, for the message
-     * @param caller the caller's user id
+     * @param caller the caller's key ({@link #callerKey})
      */
     void checkWrite(ReplicatedCollection c, DocumentRules.Checked doc, int row, String caller);
 
     /**
-     * {@code row.<column> = caller}. The column may be uuid or text (an external identity
-     * provider's subject); the policy compares it as text, the pull in its own type so that
-     * the pull index serves it.
+     * {@code row.<column> = caller}. The column may be uuid or text: a uuid owner is the
+     * caller's account ({@code users.id}), a text owner their subject at the identity provider
+     * that signed their token (for a built-in account, its id), as the row-level security
+     * policy of migration V20 compares them. The pull compares the column in its own type so
+     * that the pull index serves it.
      *
      * @param column the owner column
      * @param field  the owner's field: the id field itself when the row is the user (users)
@@ -39,6 +48,11 @@ public sealed interface Scope permits Scope.Owner {
         @Override
         public String routingKey() {
             return "t." + column + "::text";
+        }
+
+        @Override
+        public String callerKey(Caller caller) {
+            return field.type() == FieldType.UUID ? caller.userId() : caller.subject();
         }
 
         @Override

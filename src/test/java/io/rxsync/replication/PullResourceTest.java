@@ -194,7 +194,7 @@ class PullResourceTest {
     void theListingCarriesEachCollectionsRxdbSchema() {
         var listing = given().get("/api/v1/sync").then().statusCode(200).extract().jsonPath();
         // notes: the test fixture of the README's "Add a collection" guide
-        assertEquals(List.of("notes", "orders", "users"), listing.getList("name"));
+        assertEquals(List.of("journal", "notes", "orders", "users"), listing.getList("name"));
         assertEquals("id", listing.getString("find { it.name == 'orders' }.schema.primaryKey"));
         assertEquals(36, listing.getInt("find { it.name == 'orders' }.schema.properties.id.maxLength"));
         assertTrue(listing.getList("find { it.name == 'orders' }.schema.required").contains("status"));

@@ -129,7 +129,7 @@ public class SyncResource {
                                       @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
         return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
-                .flatMap(caller -> pulls.pull(c, caller.userId(), Checkpoint.parse(lwt, id, c.idField()), parseLimit(limit)))
+                .flatMap(caller -> pulls.pull(c, caller, Checkpoint.parse(lwt, id, c.idField()), parseLimit(limit)))
                 .invoke(page -> metrics.pulled(c, page.documents().size()));
     }
 
@@ -162,7 +162,7 @@ public class SyncResource {
         return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
                 .flatMap(caller -> {
                     JsonNode rows = parseJson(body);
-                    return pushes.push(c, caller.userId(), rows)
+                    return pushes.push(c, caller, rows)
                             .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
                 });
     }
