@@ -4,6 +4,7 @@
 import { createRxDatabase, deepEqual, defaultConflictHandler } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { replicateRxCollection } from 'rxdb/plugins/replication';
+import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { EventSource } from 'eventsource';
 import { Subject } from 'rxjs';
 import { makeClientFactory } from '../lib/client-core.mjs';
@@ -18,4 +19,5 @@ export default makeClientFactory({
     Subject,
     EventSource,
     eventSourceMajor: 5,
+    wrappedValidateAjvStorage,
 });

@@ -219,8 +219,9 @@ export const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 // ---------------------------------------------------------------------------------------
 // server processes
 export class ServerProcess {
-    constructor({ database, port, name, props = {}, pg: server = PG }) {
+    constructor({ database, port, name, props = {}, env = {}, pg: server = PG }) {
         this.props = props;
+        this.env = env;
         this.pg = server;
         this.database = database;
         this.port = port;
@@ -247,7 +248,7 @@ export class ServerProcess {
             ...Object.entries(this.props).map(([k, v]) => `-D${k}=${v}`),
             '-jar', jar,
         ];
-        const proc = spawn('java', args, { stdio: ['ignore', log, log], cwd: APP_DIR });
+        const proc = spawn('java', args, { stdio: ['ignore', log, log], cwd: APP_DIR, env: { ...process.env, ...this.env } });
         fs.closeSync(log);
         this.proc = proc;
         children.add(proc);
@@ -294,9 +295,10 @@ export class ServerProcess {
 
 /**
  * One test file's environment: a fresh database and `instances` servers on it, on the
- * machine's PostgreSQL or on `pg` (e.g. a PrivateCluster's). Call `env.close()` in an `after` hook.
+ * machine's PostgreSQL or on `pg` (e.g. a PrivateCluster's), with `props` as -D options and
+ * `env` as environment variables (what an image user sets). Call `env.close()` in an `after` hook.
  */
-export async function startEnv({ name, instances = 1, props = {}, pg: server = PG }) {
+export async function startEnv({ name, instances = 1, props = {}, env: environment = {}, pg: server = PG }) {
     const database = `rxsync_e2e_${name}${process.env.RXSYNC_TEST_DB_SUFFIX ?? ''}`;
     await resetDatabase(database, server);
     const servers = [];
@@ -319,7 +321,9 @@ export async function startEnv({ name, instances = 1, props = {}, pg: server = P
     try {
         // start them one after the other: the first one migrates the database
         for (let i = 0; i < instances; i++) {
-            const s = new ServerProcess({ database, port: await freePort(), name: `${name}-${i + 1}`, props, pg: server });
+            const s = new ServerProcess({
+                database, port: await freePort(), name: `${name}-${i + 1}`, props, env: environment, pg: server,
+            });
             servers.push(s);
             await s.start();
         }
