@@ -116,6 +116,11 @@ public final class ChangePump {
         subscribersByOwner.values().forEach(subscribers -> subscribers.forEach(StreamSubscriber::ping));
     }
 
+    /** Whether the user has a stream registered here (tests: a closed stream leaves nothing behind). */
+    boolean hasSubscribersFor(String ownerId) {
+        return subscribersByOwner.containsKey(ownerId);
+    }
+
     public int subscriberCount() {
         return subscriberCount.get();
     }
@@ -133,11 +138,26 @@ public final class ChangePump {
         return System.currentTimeMillis() - lastReadMillis;
     }
 
-    /** Closes every open stream of this collection (shutdown, or a read that failed). */
+    /**
+     * Closes every open stream of this collection (shutdown, or a read that failed: in doubt,
+     * close; a multiplexed stream ends with all its collections, its client resyncs them all).
+     */
     public void closeAll() {
         for (Set<StreamSubscriber> set : subscribersByOwner.values()) {
             for (StreamSubscriber subscriber : set) {
                 subscriber.close();
+            }
+        }
+    }
+
+    /**
+     * Tells every open stream of this collection to catch up by a pull after this moment;
+     * their registrations stay (a pullStream cannot be told but by ending).
+     */
+    private void resyncAll() {
+        for (Set<StreamSubscriber> set : subscribersByOwner.values()) {
+            for (StreamSubscriber subscriber : set) {
+                subscriber.resync();
             }
         }
     }
@@ -208,8 +228,8 @@ public final class ChangePump {
      * instead of reading changes. A stream that registered after {@code registered} may have
      * pulled before the query ran; the jump would pass what committed in between, so then
      * the cursor stays and the next round reads windows from it. A first position has no
-     * cursor to keep: the streams already open are ended (their clients pull and reconnect,
-     * after this query).
+     * cursor to keep: the streams already open are told to resync (their clients pull after
+     * this query; a pullStream is ended for it, its client pulls and reconnects).
      */
     private Uni<Boolean> skipAhead(long registered, boolean idle) {
         return beforeWatermarkQuery.get().flatMap(ignored -> repository.watermark(pool)).map(watermark -> {
@@ -219,7 +239,7 @@ public final class ChangePump {
                 if (cursorXid >= 0) {
                     return true; // go round again at once: the new streams are waiting
                 }
-                closeAll();
+                resyncAll();
             }
             cursorXid = watermark;
             cursorId = Checkpoint.lowestId(collection.idField());
