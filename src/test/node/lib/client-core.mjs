@@ -57,6 +57,7 @@ export function mergeOrders(realMasterState, forkState) {
  * deps: {
  *   version: 15 | 17,
  *   createRxDatabase, getRxStorageMemory, replicateRxCollection, deepEqual, Subject,
+ *   wrappedValidateAjvStorage (RxDB's schema validation plugin, ajv),
  *   replicateServer?   (official rxdb-server client, v15 only),
  *   EventSource, eventSourceMajor: 2 | 5,
  *   defaultConflictHandler (v17 object form; v15 function form)
@@ -111,6 +112,9 @@ export function makeClientFactory(deps) {
      * opts: {kind: 'official'|'plain', base, token, schema, collection = 'orders',
      *        conflict = 'default'|'merge'|fn, pullBatchSize, pushBatchSize,
      *        retryTime = 1000, label,
+ *        validate: RxDB's schema validation plugin on the storage, so that every document
+ *        the replication writes (pulled, streamed, a conflict's server state) must pass
+ *        the collection's schema or the write fails,
      *        streamBase = base: the server the pullStream connects to, or a function
      *        asked at every stream open (behind a load balancer a client's stream and its
      *        pulls and pushes may reach different instances)}
@@ -144,7 +148,9 @@ export function makeClientFactory(deps) {
         const errors = [];
         const db = await deps.createRxDatabase({
             name: `e2e${deps.version}${label.replace(/[^a-z0-9]/gi, '').toLowerCase()}${++dbCounter}${process.pid}`,
-            storage: deps.getRxStorageMemory(),
+            storage: opts.validate
+                ? deps.wrappedValidateAjvStorage({ storage: deps.getRxStorageMemory() })
+                : deps.getRxStorageMemory(),
             multiInstance: false,
             eventReduce: true,
         });
