@@ -3,8 +3,8 @@
 // official client here, does not run on rxdb 17.) Modules resolve from this folder.
 import { createRxDatabase, deepEqual, defaultConflictHandler } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { replicateRxCollection } from 'rxdb/plugins/replication';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
+import { replicateRxCollection } from 'rxdb/plugins/replication';
 import { EventSource } from 'eventsource';
 import { Subject } from 'rxjs';
 import { makeClientFactory } from '../lib/client-core.mjs';
@@ -13,11 +13,11 @@ export default makeClientFactory({
     version: 17,
     createRxDatabase,
     getRxStorageMemory,
+    wrappedValidateAjvStorage,
     replicateRxCollection,
     deepEqual,
     defaultConflictHandler,
     Subject,
     EventSource,
     eventSourceMajor: 5,
-    wrappedValidateAjvStorage,
 });

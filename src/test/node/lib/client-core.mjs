@@ -117,8 +117,9 @@ export function makeClientFactory(deps) {
      * opts: {kind: 'official'|'plain', base, token, schema, collection = 'orders',
      *        conflict = 'default'|'merge'|fn, pullBatchSize, pushBatchSize,
      *        retryTime = 1000, label,
-     *        validate: RxDB's schema validation plugin (ajv) checks every write against the
-     *        schema, as an app with validation on does,
+     *        validate: RxDB's schema validation plugin on the storage, so that every document
+     *        the replication writes (pulled, streamed, a conflict's server state) must pass
+     *        the collection's schema or the write fails,
      *        streamBase = base: the server the pullStream connects to, or a function
      *        asked at every stream open (behind a load balancer a client's stream and its
      *        pulls and pushes may reach different instances)}
