@@ -238,6 +238,7 @@ class ExternalProviderTest {
         var page = pull(a, JOURNAL, 0, "", 10).then().statusCode(200).extract().jsonPath();
         assertEquals(List.of(entry.get("id")), page.getList("documents.id"));
         assertEquals(subjectA, page.getString("documents[0].author"));
+        assertEquals("calm", page.getString("documents[0].mood"), "a NOT NULL field with a default, left out, gets it");
 
         pull(b, JOURNAL, 0, "", 10).then().statusCode(200).body("documents.size()", equalTo(0));
         push(b, JOURNAL, List.of(row(null, Map.of("id", UUID.randomUUID().toString(), "author", subjectA,
