@@ -44,18 +44,18 @@ public class ReplicationRepository {
     }
 
     /** One page of a user's documents after the checkpoint, oldest change first. */
-    public Uni<List<StoredDocument>> pullPage(SqlClient db, ReplicatedCollection c, String ownerId,
-                                              Checkpoint after, int limit) {
+    public Uni<List<ChangedRow>> pullPage(SqlClient db, ReplicatedCollection c, String ownerId,
+                                          Checkpoint after, int limit) {
         return db.preparedQuery(sql(c).pullPage)
                 .execute(Tuple.of(ownerId, Long.toString(after.xid()), after.sqlId(c.idField()), limit))
-                .map(rows -> documents(c, rows, true));
+                .map(rows -> changedRows(c, rows));
     }
 
     /** The next window of committed changes of all users, for the change pump. */
-    public Uni<List<StoredDocument>> changesAfter(SqlClient db, ReplicatedCollection c, long xid, String id, int limit) {
+    public Uni<List<ChangedRow>> changesAfter(SqlClient db, ReplicatedCollection c, long xid, String id, int limit) {
         return db.preparedQuery(sql(c).pumpWindow)
                 .execute(Tuple.of(Long.toString(xid), id, limit))
-                .map(rows -> documents(c, rows, true));
+                .map(rows -> changedRows(c, rows));
     }
 
     /**
@@ -82,7 +82,7 @@ public class ReplicationRepository {
     public Uni<List<StoredDocument>> lockByIds(SqlClient db, ReplicatedCollection c, List<String> ids) {
         return db.preparedQuery(sql(c).lockByIds)
                 .execute(Tuple.of(ids.toArray(String[]::new)))
-                .map(rows -> documents(c, rows, false));
+                .map(rows -> documents(c, rows));
     }
 
     /**
@@ -133,30 +133,35 @@ public class ReplicationRepository {
         return Tuple.from(params);
     }
 
-    /**
-     * Maps rows to documents. {@code passedOn}: the documents only go out to clients (pull,
-     * stream), so their object fields stay as PostgreSQL's JSON text; pushes compare them.
-     */
-    private List<StoredDocument> documents(ReplicatedCollection c, RowSet<Row> rows, boolean passedOn) {
+    /** Maps rows to documents the server compares (push): object fields parsed. */
+    private List<StoredDocument> documents(ReplicatedCollection c, RowSet<Row> rows) {
         List<StoredDocument> docs = new ArrayList<>(rows.size());
         for (Row row : rows) {
-            docs.add(document(c, row, passedOn));
+            ChangedRow r = changedRow(c, row);
+            docs.add(new StoredDocument(r.id(), r.ownerId(), r.xid(),
+                    DocumentRules.toDocument(c, r.id(), r.values(), r.deleted(), json)));
         }
         return docs;
     }
 
+    /** Rows that only go out to clients (pull, stream): written to bytes by {@link PageJson}. */
+    private static List<ChangedRow> changedRows(ReplicatedCollection c, RowSet<Row> rows) {
+        List<ChangedRow> changed = new ArrayList<>(rows.size());
+        for (Row row : rows) {
+            changed.add(changedRow(c, row));
+        }
+        return changed;
+    }
+
     /** Maps a row of the shared select list: id, the fields, deleted, change_xid, owner. */
-    private StoredDocument document(ReplicatedCollection c, Row row, boolean passedOn) {
+    private static ChangedRow changedRow(ReplicatedCollection c, Row row) {
         int n = c.fields().size();
-        String id = row.getString(0);
         String[] values = new String[n];
         for (int i = 0; i < n; i++) {
             values[i] = row.getString(i + 1);
         }
-        boolean deleted = row.getBoolean(n + 1);
-        long xid = Long.parseLong(row.getString(n + 2));
-        String owner = row.getString(n + 3);
-        return new StoredDocument(id, owner, xid, DocumentRules.toDocument(c, id, values, deleted, json, passedOn));
+        return new ChangedRow(row.getString(0), row.getString(n + 3), Long.parseLong(row.getString(n + 2)), values,
+                row.getBoolean(n + 1));
     }
 
     private CollectionSql sql(ReplicatedCollection c) {

@@ -1,13 +1,12 @@
 package io.rxsync.replication.stream;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rxsync.replication.Checkpoint;
 import io.rxsync.replication.PipelinedTransaction;
-import io.rxsync.replication.PullService;
+import io.rxsync.replication.ChangedRow;
+import io.rxsync.replication.PageJson;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationRepository;
-import io.rxsync.replication.StoredDocument;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import java.util.ArrayList;
@@ -193,7 +192,7 @@ public final class ChangePump {
                 .map(window -> {
             lastReadMillis = System.currentTimeMillis();
             if (!window.isEmpty()) {
-                StoredDocument last = window.get(window.size() - 1);
+                ChangedRow last = window.get(window.size() - 1);
                 cursorXid = last.xid();
                 cursorId = last.id();
                 dispatch(window);
@@ -238,9 +237,9 @@ public final class ChangePump {
         beforeSubscriberAdded = hook;
     }
 
-    private void dispatch(List<StoredDocument> window) {
-        Map<String, List<StoredDocument>> byOwner = new LinkedHashMap<>();
-        for (StoredDocument doc : window) {
+    private void dispatch(List<ChangedRow> window) {
+        Map<String, List<ChangedRow>> byOwner = new LinkedHashMap<>();
+        for (ChangedRow doc : window) {
             if (subscribersByOwner.containsKey(doc.ownerId())) {
                 byOwner.computeIfAbsent(doc.ownerId(), k -> new ArrayList<>()).add(doc);
             }
@@ -257,15 +256,8 @@ public final class ChangePump {
         });
     }
 
-    /** One frame per owner, serialized once however many streams that owner has open. */
-    private String frame(List<StoredDocument> docs) {
-        PullService.Page page = new PullService.Page(
-                docs.stream().map(StoredDocument::document).toList(),
-                docs.get(docs.size() - 1).checkpoint());
-        try {
-            return json.writeValueAsString(page);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize a stream frame", e);
-        }
+    /** One frame per owner, written once however many streams that owner has open: a pull page's JSON. */
+    private String frame(List<ChangedRow> docs) {
+        return PageJson.text(json, collection, docs, docs.get(docs.size() - 1).checkpoint());
     }
 }
