@@ -1,13 +1,12 @@
 package io.rxsync.replication;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rxsync.auth.Caller;
 import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.List;
 
 /** Checkpoint iteration: the next page of a user's committed changes. */
 @ApplicationScoped
@@ -26,13 +25,19 @@ public class PullService {
     private final Pool pool;
     private final ReplicationRepository repository;
 
-    public PullService(Pool pool, ReplicationRepository repository) {
+    private final ObjectMapper json;
+
+    public PullService(Pool pool, ReplicationRepository repository, ObjectMapper json) {
         this.pool = pool;
         this.repository = repository;
+        this.json = json;
     }
 
-    /** The answer to a pull, in the wire shape {@code {documents, checkpoint}}. */
-    public record Page(List<ObjectNode> documents, Checkpoint checkpoint) {
+    /**
+     * The answer to a pull: its JSON in the wire shape {@code {documents, checkpoint}}
+     * ({@link PageJson}), and how many documents it holds.
+     */
+    public record Page(byte[] json, int size) {
     }
 
     /**
@@ -49,9 +54,9 @@ public class PullService {
                         .with((ignored, page) -> page))
                 .onFailure(PullService::checkpointTooOld).transform(e -> new ApiException(410, RESYNC))
                 .onFailure(PullService::checkpointFromElsewhere).transform(e -> new ApiException(410, AHEAD_OF_DATABASE))
-                .map(docs -> {
-                    Checkpoint next = docs.isEmpty() ? after : docs.get(docs.size() - 1).checkpoint();
-                    return new Page(docs.stream().map(StoredDocument::document).toList(), next);
+                .map(rows -> {
+                    Checkpoint next = rows.isEmpty() ? after : rows.get(rows.size() - 1).checkpoint();
+                    return new Page(PageJson.bytes(json, collection, rows, next), rows.size());
                 });
     }
 

@@ -268,7 +268,7 @@ public class PushService {
         for (Row row : inserts) {
             if (row.assumed() != null && inserted.contains(row.checked().id())) {
                 ObjectNode tombstone = DocumentRules.toDocument(collection, row.checked().id(), row.checked().values(),
-                        true, json, false);
+                        true, json);
                 if (!DocumentEquality.sameClientState(collection, tombstone, row.pushed())) {
                     conflicts.add(tombstone);
                 }

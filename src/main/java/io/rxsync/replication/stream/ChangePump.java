@@ -1,14 +1,13 @@
 package io.rxsync.replication.stream;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rxsync.replication.Checkpoint;
 import io.rxsync.replication.PipelinedTransaction;
-import io.rxsync.replication.PullService;
+import io.rxsync.replication.ChangedRow;
+import io.rxsync.replication.PageJson;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationRepository;
 import io.rxsync.replication.Scope;
-import io.rxsync.replication.StoredDocument;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import java.util.ArrayList;
@@ -217,7 +216,7 @@ public final class ChangePump {
                 .map(window -> {
             lastReadMillis = System.currentTimeMillis();
             if (!window.isEmpty()) {
-                StoredDocument last = window.get(window.size() - 1);
+                ChangedRow last = window.get(window.size() - 1);
                 cursorXid = last.xid();
                 cursorId = last.id();
                 dispatch(window);
@@ -286,7 +285,7 @@ public final class ChangePump {
         beforeSubscriberAdded = hook;
     }
 
-    private void dispatch(List<StoredDocument> window) {
+    private void dispatch(List<ChangedRow> window) {
         if (window.isEmpty()) {
             return;
         }
@@ -296,8 +295,8 @@ public final class ChangePump {
             subscribersByOwner.values().forEach(subscribers -> subscribers.forEach(s -> s.send(frame)));
             return;
         }
-        Map<String, List<StoredDocument>> byOwner = new LinkedHashMap<>();
-        for (StoredDocument doc : window) {
+        Map<String, List<ChangedRow>> byOwner = new LinkedHashMap<>();
+        for (ChangedRow doc : window) {
             if (subscribersByOwner.containsKey(doc.ownerId())) {
                 byOwner.computeIfAbsent(doc.ownerId(), k -> new ArrayList<>()).add(doc);
             }
@@ -314,15 +313,8 @@ public final class ChangePump {
         });
     }
 
-    /** One frame per owner, serialized once however many streams that owner has open. */
-    private String frame(List<StoredDocument> docs) {
-        PullService.Page page = new PullService.Page(
-                docs.stream().map(StoredDocument::document).toList(),
-                docs.get(docs.size() - 1).checkpoint());
-        try {
-            return json.writeValueAsString(page);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize a stream frame", e);
-        }
+    /** One frame per owner, written once however many streams that owner has open: a pull page's JSON. */
+    private String frame(List<ChangedRow> docs) {
+        return PageJson.text(json, collection, docs, docs.get(docs.size() - 1).checkpoint());
     }
 }
