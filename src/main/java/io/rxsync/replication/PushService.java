@@ -97,7 +97,7 @@ public class PushService {
                         (tx, locked) -> write(tx, collection, callerKey, rows, locked))
                 // Two pushes touching the same new ids can deadlock in the unique index;
                 // the loser is rolled back whole, so running it again is safe.
-                .onFailure(e -> isRetryable(e) || members && isPolicyViolation(e)).retry().atMost(3)
+                .onFailure(e -> isRetryable(e) || members && (isPolicyViolation(e) || e instanceof ViewChanged)).retry().atMost(3)
                 .onFailure(RejectedWrite::isRefusal).recoverWithUni(e -> refused(collection, caller, rows, (PgException) e))
                 .invoke(outcome -> {
                     if (outcome.wrote()) {
@@ -191,7 +191,23 @@ public class PushService {
                 .invoke(inserted -> tombstonesInsteadOfResurrections(collection, inserts, inserted, conflicts))
                 .flatMap(inserted -> raceLosers(tx, collection, callerKey, inserts, inserted, conflicts))
                 .flatMap(ignored -> repository.update(tx, collection, updates))
-                .map(updated -> new Outcome(conflicts, updated > 0 || !toInsert.isEmpty()));
+                .map(updated -> {
+                    if (updated < updates.size() && collection.scope() instanceof Scope.Members) {
+                        // a row the lock returned was no longer the caller's to update: their
+                        // membership ended while the push waited for the lock (the UPDATE, in a
+                        // newer snapshot, skips it under row-level security). Run the push again:
+                        // it reads the caller's groups anew and answers that row as a conflict.
+                        throw new ViewChanged();
+                    }
+                    return new Outcome(conflicts, updated > 0 || !toInsert.isEmpty());
+                });
+    }
+
+    /** The caller's view changed during the push; the whole push is rolled back and run again. */
+    private static final class ViewChanged extends RuntimeException {
+        ViewChanged() {
+            super("the caller's view changed during the push", null, false, false);
+        }
     }
 
     /**

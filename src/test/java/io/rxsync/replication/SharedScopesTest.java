@@ -465,6 +465,35 @@ class SharedScopesTest {
     }
 
     @Test
+    void aPushWaitingForARowLockWhileItsCallerIsRevokedIsAConflictNotAnAcknowledgedSkip() throws Exception {
+        TestUser a = register();
+        TestUser b = register();
+        String list = newList(a, "revoked while waiting");
+        Map<String, Object> it = addItem(a, list, "original");
+        grant(a, list, b, "editor");
+        Map<String, Object> edited = new LinkedHashMap<>(it);
+        edited.put("title", "edited while revoked");
+        try (Held lock = Held.begin()) {
+            lock.run("SELECT 1 FROM list_items WHERE id = ?::uuid FOR UPDATE", java.util.UUID.fromString((String) it.get("id")));
+            var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> push(b, ITEMS, List.of(row(it, edited)))
+                    .then().statusCode(200).extract().jsonPath().<Map<String, Object>>getList("$"));
+            // the push has read B's groups and waits for the row
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (((Number) OwnerSql.single("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    + " AND query ILIKE '%list_items%FOR UPDATE%' AND pid <> pg_backend_pid() AND datname = current_database()")).longValue() == 0) {
+                assertTrue(System.nanoTime() < deadline, "the push never waited for the row lock");
+                sleep(20);
+            }
+            revoke(list, b);
+            lock.commit();
+            assertEquals(List.of(doc("id", it.get("id"), "listId", "00000000-0000-0000-0000-000000000000", "title", "",
+                            "_deleted", true)), answer.get(30, java.util.concurrent.TimeUnit.SECONDS),
+                    "the write was not applied, so it is not acknowledged: the client gets the leaving document");
+        }
+        assertEquals("original", OwnerSql.single("SELECT title FROM list_items WHERE id = ?::uuid", it.get("id")));
+    }
+
+    @Test
     void aReadOnlyMemberReadsButItsWritesAreConflictsWithTheCurrentState() {
         TestUser a = register();
         TestUser viewer = register();
