@@ -27,7 +27,7 @@ final class CollectionSql {
      * runs it once, before any row and in the page's own snapshot; the pull stays one
      * statement. Formatted with the collection's name and the type of its id.
      */
-    static final String CHECKPOINT_GUARD = "rxsync_checkpoint_after_horizon('%s', $1::text::uuid, $2::text::xid8, $3::text::%s)";
+    static final String CHECKPOINT_GUARD = "rxsync_checkpoint_after_horizon('%s', $1::text, $2::text::xid8, $3::text::%s)";
 
     /** The SQLSTATE of a checkpoint older than the purge horizon (answered with 410). */
     static final String CHECKPOINT_TOO_OLD = "RX410";
@@ -97,14 +97,14 @@ final class CollectionSql {
         insert = "INSERT INTO " + c.table() + " (" + idField.column() + ", "
                 + fields.stream().map(Field::column).collect(Collectors.joining(", ")) + ", deleted) "
                 + "SELECT v_id, "
-                + IntStream.range(0, n).mapToObj(i -> "v" + i + "::" + fields.get(i).sqlType())
+                + IntStream.range(0, n).mapToObj(i -> inserted(c, fields.get(i), "v" + i))
                         .collect(Collectors.joining(", "))
                 + ", v_deleted::boolean FROM " + unnest
                 + " ON CONFLICT (" + idField.column() + ") DO NOTHING RETURNING " + idField.column() + "::text";
 
         update = "UPDATE " + c.table() + " t SET "
                 + Stream.concat(IntStream.range(0, n).filter(i -> fields.get(i).writable())
-                                .mapToObj(i -> fields.get(i).column() + " = v" + i + "::" + fields.get(i).sqlType()),
+                                .mapToObj(i -> fields.get(i).column() + " = " + updated(c, fields.get(i), "v" + i)),
                         Stream.of("deleted = v_deleted::boolean"))
                         .collect(Collectors.joining(", "))
                 + " FROM " + unnest + " WHERE " + id + " = v_id";
@@ -190,6 +190,23 @@ final class CollectionSql {
     /** A generated function's name (V26), which may hold a hyphen of the collection's name. */
     private static String quoted(String function) {
         return "public.\"" + function.replace("\"", "\"\"") + "\"";
+    }
+
+    /**
+     * A pushed value for a new row. A NOT NULL column with a default is optional in the
+     * schema; when the push leaves it out (null here), the row gets the column's default, as
+     * an INSERT that omitted the column would (the batched insert names every column).
+     */
+    private static String inserted(ReplicatedCollection c, Field f, String value) {
+        String cast = value + "::" + f.sqlType();
+        String absent = c.absentDefaults().get(f.column());
+        return absent == null ? cast : "coalesce(" + cast + ", (" + absent + ")::" + f.sqlType() + ")";
+    }
+
+    /** A pushed value for an existing row: such a column left out keeps its value (it cannot be null). */
+    private static String updated(ReplicatedCollection c, Field f, String value) {
+        String cast = value + "::" + f.sqlType();
+        return c.absentDefaults().containsKey(f.column()) ? "coalesce(" + cast + ", t." + f.column() + ")" : cast;
     }
 
     /** A field's value as the text of its wire form; a date-time in ISO 8601 (to_json's form), not PostgreSQL's. */
