@@ -128,7 +128,9 @@ public final class Bench {
                 + Math.round(Long.parseLong(memory) / 1024.0 / 1024.0) + " GiB RAM, Linux "
                 + System.getProperty("os.version") + "; service, PostgreSQL and load generator on the same machine");
         report.line("- Java " + System.getProperty("java.runtime.version") + " (service and generator); service JVM options: "
-                + (options.serverJvmOptions().isBlank() ? "none (JVM defaults)" : "`" + options.serverJvmOptions() + "`"));
+                + (options.serverJvmOptions().isBlank() ? "none (JVM defaults)" : "`" + options.serverJvmOptions() + "`")
+                + (options.serverJvmOptions().startsWith(Options.IMAGE_JVM_OPTIONS)
+                        ? " (the container image's, for the manifests' 512 MiB limit)" : ""));
         report.line("- PostgreSQL " + db.postgresVersion() + " (synchronous_commit=" + show("synchronous_commit")
                 + ", shared_buffers=" + show("shared_buffers") + "), " + run("pgbench", "--version").strip());
         report.line("- rxsync " + options.appDir().resolve("quarkus-run.jar") + " (Quarkus " + libVersion("io.quarkus.quarkus-core-")

@@ -4,7 +4,8 @@ package io.rxsync.replication;
  * A row of a pull page or a change-pump window as PostgreSQL sent it: the column texts the
  * document is written from ({@link PageJson}), with no tree built in between.
  *
- * @param ownerId the routing key of its scope (the owning user's id)
+ * @param ownerId the routing key of its scope (the owning user's id) in a pump window; null in a
+ *                pull page, which holds only the caller's rows
  * @param xid     the {@code change_xid} of its last write: its position, with the id, in replication order
  * @param values  the text of each field, aligned with {@link ReplicatedCollection#fields()}; null for absent
  * @param deleted the tombstone flag

@@ -57,9 +57,14 @@ final class CollectionSql {
         // text ids compare byte-wise (their columns are COLLATE "C"), in the guard as in the column
         String idInOrder = idType + (idField.type() == FieldType.STRING ? " COLLATE \"C\"" : "");
         List<Field> fields = c.fields();
-        String select = "SELECT " + id + "::text, "
+        String columns = "SELECT " + id + "::text, "
                 + fields.stream().map(CollectionSql::selected).collect(Collectors.joining(", "))
-                + ", t.deleted, t.change_xid::text, " + c.scope().routingKey() + " FROM " + c.table() + " t ";
+                + ", t.deleted, t.change_xid::text, ";
+        String from = " FROM " + c.table() + " t ";
+        String select = columns + c.scope().routingKey() + from;
+        // A page holds the caller's own rows: their routing key would repeat the caller's id
+        // in every row, a string sent, decoded and dropped per document (benchmark, issue 16).
+        String pullSelect = columns + "NULL::text" + from;
         String after = "(t.change_xid, " + id + ") > ($%d::text::xid8, $%d::text::" + idType + ")";
         String order = " ORDER BY t.change_xid, " + id + " LIMIT $%d::int";
 
@@ -69,7 +74,7 @@ final class CollectionSql {
             pumpWindow = null;
             viewWindow = membersViewWindow(c, m, idInOrder);
         } else {
-            pullPage = select + "WHERE " + c.scope().callerRows(1) + " AND " + after.formatted(2, 3)
+            pullPage = pullSelect + "WHERE " + c.scope().callerRows(1) + " AND " + after.formatted(2, 3)
                     + " AND " + BELOW_WATERMARK + " AND " + guard + order.formatted(4);
             pumpWindow = select + "WHERE " + after.formatted(1, 2) + " AND " + BELOW_WATERMARK + order.formatted(3);
             viewWindow = null;

@@ -77,7 +77,7 @@ public class ReplicationRepository {
                     for (Row row : rows) {
                         watermark = Long.parseLong(row.getString(n + 5));
                         if (row.getString(0) != null) {
-                            docs.add(changedRow(c, row));
+                            docs.add(changedRow(c, row.getDelegate()));
                         }
                     }
                     return new ViewWindow(docs, watermark);
@@ -182,7 +182,7 @@ public class ReplicationRepository {
     /** Maps rows to documents the server compares (push): object fields parsed. */
     private List<StoredDocument> documents(ReplicatedCollection c, RowSet<Row> rows) {
         List<StoredDocument> docs = new ArrayList<>(rows.size());
-        for (Row row : rows) {
+        for (io.vertx.sqlclient.Row row : bare(rows)) {
             ChangedRow r = changedRow(c, row);
             docs.add(new StoredDocument(r.id(), r.ownerId(), r.xid(),
                     DocumentRules.toDocument(c, r.id(), r.values(), r.deleted(), json)));
@@ -193,14 +193,20 @@ public class ReplicationRepository {
     /** Rows that only go out to clients (pull, stream): written to bytes by {@link PageJson}. */
     private static List<ChangedRow> changedRows(ReplicatedCollection c, RowSet<Row> rows) {
         List<ChangedRow> changed = new ArrayList<>(rows.size());
-        for (Row row : rows) {
+        for (io.vertx.sqlclient.Row row : bare(rows)) {
             changed.add(changedRow(c, row));
         }
         return changed;
     }
 
+    /** The rows themselves: the Mutiny iterator wraps each in an object of its own. */
+    @SuppressWarnings("unchecked")
+    private static io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row> bare(RowSet<Row> rows) {
+        return rows.getDelegate();
+    }
+
     /** Maps a row of the shared select list: id, the fields, deleted, change_xid, owner. */
-    private static ChangedRow changedRow(ReplicatedCollection c, Row row) {
+    private static ChangedRow changedRow(ReplicatedCollection c, io.vertx.sqlclient.Row row) {
         int n = c.fields().size();
         String[] values = new String[n];
         for (int i = 0; i < n; i++) {
