@@ -20,6 +20,7 @@ import io.quarkus.vertx.VertxContextSupport;
 import io.restassured.http.ContentType;
 import io.rxsync.orders.OrderRepository;
 import io.rxsync.replication.stream.ChangePumps;
+import io.rxsync.support.Api;
 import io.rxsync.support.Api.TestUser;
 import io.rxsync.support.PgStatementRecorder;
 import io.rxsync.support.SseClient;
@@ -117,6 +118,40 @@ class StatementCountTest {
         report("pull of 1000 documents", statements);
         assertEquals(PULL_STATEMENTS, statements.size(), String.join("\n", statements));
         assertPlanChecked(statements);
+    }
+
+    /**
+     * A member's pull is one statement too, whatever the groups (the d1 merge, the leaving
+     * rows and the page's rows in one; SharedScopesPlanTest checks its plan), and a member's
+     * push adds one: the caller's groups, read in the push's transaction.
+     */
+    @Test
+    void aMembersPullIsOneStatementAndItsPushOneMore() throws Exception {
+        TestUser a = register();
+        TestUser b = register();
+        String list = SharedScopesTest.newList(a, "counted");
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            items.add(SharedScopesTest.item(list, "item " + i));
+        }
+        SharedScopesTest.pushOk(a, SharedScopesTest.ITEMS, rows(null, items));
+        SharedScopesTest.grant(a, list, b, "editor");
+
+        new SharedScopesTest.Client(b, SharedScopesTest.ITEMS).syncUntilEquals(SharedScopesTest.itemsView(b));
+
+        int mark = recorder.mark();
+        assertEquals(20, Api.pull(b, SharedScopesTest.ITEMS, 0, "", 100).then().statusCode(200).extract()
+                .jsonPath().getList("documents").size());
+        List<String> pull = own(recorder.settledSince(mark, QUIET_MILLIS));
+        report("members pull of 20 documents", pull);
+        assertEquals(PULL_STATEMENTS, pull.size(), String.join("\n", pull));
+
+        List<Map<String, Object>> changed = items.stream().map(d -> with(d, "title", "changed")).toList();
+        mark = recorder.mark();
+        assertEquals(List.of(), SharedScopesTest.pushOk(b, SharedScopesTest.ITEMS, rows(items, changed)));
+        List<String> push = own(recorder.settledSince(mark, QUIET_MILLIS));
+        report("members push of 20 updates", push);
+        assertTrue(push.size() <= PUSH_STATEMENTS_MAX + 1, "push statements:\n" + String.join("\n", push));
     }
 
     @Test

@@ -233,13 +233,21 @@ public final class ChangePump {
      * commits below it any more, so the next window misses nothing.
      */
     private Uni<Boolean> readViewWindow() {
+        long registered = registrations.get();
         List<String> keys = List.copyOf(subscribersByOwner.keySet());
         long lo = cursorXid;
-        return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
+        return beforeWatermarkQuery.get().flatMap(seam -> PipelinedTransaction.run(pool, tx -> Uni.combine().all()
                         .unis(repository.actForAllUsers(tx), repository.viewChanges(tx, collection, lo, keys))
-                        .with((ignored, window) -> window))
+                        .with((ignored, window) -> window)))
                 .map(window -> {
                     lastReadMillis = System.currentTimeMillis();
+                    if (registrations.get() != registered) {
+                        // A stream registered while the window was read: the window, filtered by the
+                        // users known before, holds nothing for it, and its client's pull may have run
+                        // before the window's watermark. Moving past it would skip what committed in
+                        // between for that stream; read the same window again, with it.
+                        return true;
+                    }
                     dispatch(window.documents());
                     if (window.watermark() > cursorXid) {
                         cursorXid = window.watermark();
@@ -275,7 +283,7 @@ public final class ChangePump {
         });
     }
 
-    /** Test seam: runs before each skip-ahead's watermark query is sent. */
+    /** Test seam: runs before each skip-ahead's watermark query (and each members window, which reads one) is sent. */
     void beforeWatermarkQuery(Supplier<Uni<Void>> hook) {
         beforeWatermarkQuery = hook;
     }
