@@ -193,8 +193,9 @@ class PullResourceTest {
     @Test
     void theListingCarriesEachCollectionsRxdbSchema() {
         var listing = given().get("/api/v1/sync").then().statusCode(200).extract().jsonPath();
-        // notes: the test fixture of the README's "Add a collection" guide
-        assertEquals(List.of("notes", "orders", "users"), listing.getList("name"));
+        // test fixtures: notes (the README's "Add a collection" guide), bookmarks, contacts and
+        // tasks (V1005, six collections for the browser test)
+        assertEquals(List.of("bookmarks", "contacts", "notes", "orders", "tasks", "users"), listing.getList("name"));
         assertEquals("id", listing.getString("find { it.name == 'orders' }.schema.primaryKey"));
         assertEquals(36, listing.getInt("find { it.name == 'orders' }.schema.properties.id.maxLength"));
         assertTrue(listing.getList("find { it.name == 'orders' }.schema.required").contains("status"));
