@@ -233,6 +233,22 @@ class MultiplexedStreamTest {
         awaitTrue(() -> !registeredFor(pumps.of(registry.resolve("users", 0)), user.id()), "cancelled: released");
     }
 
+    /** A stream whose client left before the HTTP layer subscribed releases every registration after 30 s. */
+    @Test
+    void anUnclaimedMultiplexedStreamReleasesEveryRegistration() throws Exception {
+        TestUser user = register();
+        Caller caller = new Caller(user.id(), user.id(), Set.of(), Instant.now().plusSeconds(600));
+        List<ReplicatedCollection> two = List.of(registry.resolve("orders", 0), registry.resolve("notes", 0));
+        streams.openMultiplexed(two, caller); // nobody subscribes
+        assertTrue(registeredFor(pumps.of(two.get(0)), user.id()) && registeredFor(pumps.of(two.get(1)), user.id()),
+                "registered at once, before any subscription");
+        long deadline = System.currentTimeMillis() + StreamService.UNCLAIMED_TIMEOUT.toMillis() + 20_000;
+        while (registeredFor(pumps.of(two.get(0)), user.id()) || registeredFor(pumps.of(two.get(1)), user.id())) {
+            assertTrue(System.currentTimeMillis() < deadline, "still registered long after the unclaimed timeout");
+            Thread.sleep(200);
+        }
+    }
+
     /**
      * A pump taking its first position jumps to the watermark, past what a client registered
      * earlier may have missed between its pull and that query. A pullStream is ended for it; on
