@@ -3,6 +3,7 @@
 // with eventsource 2.x. The modules resolve from this folder's node_modules.
 import { createRxDatabase, deepEqual } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { replicateRxCollection } from 'rxdb/plugins/replication';
 import { replicateServer } from 'rxdb-server/plugins/replication-server';
 import EventSource from 'eventsource';
@@ -13,6 +14,7 @@ export default makeClientFactory({
     version: 15,
     createRxDatabase,
     getRxStorageMemory,
+    wrappedValidateAjvStorage,
     replicateRxCollection,
     replicateServer,
     deepEqual,

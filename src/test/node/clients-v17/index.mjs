@@ -3,6 +3,7 @@
 // official client here, does not run on rxdb 17.) Modules resolve from this folder.
 import { createRxDatabase, deepEqual, defaultConflictHandler } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { replicateRxCollection } from 'rxdb/plugins/replication';
 import { EventSource } from 'eventsource';
 import { Subject } from 'rxjs';
@@ -12,6 +13,7 @@ export default makeClientFactory({
     version: 17,
     createRxDatabase,
     getRxStorageMemory,
+    wrappedValidateAjvStorage,
     replicateRxCollection,
     deepEqual,
     defaultConflictHandler,

@@ -15,6 +15,10 @@ export const APP_DIR = process.env.RXSYNC_APP_DIR
     || path.resolve(here, '../../../../target/quarkus-app');
 export const KEYS_DIR = process.env.RXSYNC_KEYS_DIR
     || path.resolve(here, '../../../dev/jwt');
+// The test-only migrations (collections the Java tests use too, e.g. the shared lists of
+// the scopes issue); never inside the packaged jar, see applyFixtures.
+export const FIXTURE_DIR = process.env.RXSYNC_FIXTURE_DIR
+    || path.resolve(here, '../../resources/db/fixture/migration');
 export const PG = {
     host: process.env.RXSYNC_PG_HOST || '127.0.0.1',
     port: Number(process.env.RXSYNC_PG_PORT || 5432),
@@ -218,9 +222,60 @@ export const byId = (a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 // ---------------------------------------------------------------------------------------
 // server processes
+function javaArgs({ port, database, server, props }) {
+    return [
+        '-Xmx384m', '-XX:TieredStopAtLevel=1',
+        `-Dquarkus.http.port=${port}`,
+        `-Dquarkus.datasource.reactive.url=postgresql://${server.host}:${server.port}/${database}`,
+        `-Dquarkus.datasource.jdbc.url=jdbc:postgresql://${server.host}:${server.port}/${database}`,
+        `-Dsmallrye.jwt.sign.key.location=file:${path.join(KEYS_DIR, 'privateKey.pem')}`,
+        `-Dmp.jwt.verify.publickey.location=file:${path.join(KEYS_DIR, 'publicKey.pem')}`,
+        '-Drxsync.stream.heartbeat-interval=PT2S',
+        ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`),
+        '-jar', path.join(APP_DIR, 'quarkus-run.jar'),
+    ];
+}
+
+/**
+ * Test-only collections for a fresh database: the jar's schema task (profile `migrate`)
+ * applies our migrations and exits, then the fixture files run as the owning role (the
+ * harness's own connection, like Flyway's), in order, before any server starts, so every
+ * server reads their declarations at start-up. The production jar never carries test
+ * fixtures, and this needs nothing from it but the schema task.
+ */
+async function applyFixtures({ database, server, fixtures, name }) {
+    const logFile = path.join(LOG_DIR, `${name}-migrate.log`);
+    const log = fs.openSync(logFile, 'a');
+    fs.writeSync(log, `\n===== migrate ${new Date().toISOString()} db ${database}\n`);
+    const proc = spawn('java', ['-Dquarkus.profile=migrate',
+        ...javaArgs({ port: 0, database, server, props: {} })], { stdio: ['ignore', log, log], cwd: APP_DIR });
+    fs.closeSync(log);
+    children.add(proc);
+    const { code, sig } = await new Promise((resolve) => proc.once('exit', (c, s) => {
+        children.delete(proc);
+        resolve({ code: c, sig: s });
+    }));
+    if (code !== 0) {
+        throw new Error(`schema task exited ${code ?? sig}; log ${logFile}:\n`
+            + fs.readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n'));
+    }
+    await withPg(database, async (c) => {
+        for (const file of fixtures) {
+            const sql = fs.readFileSync(path.join(FIXTURE_DIR, file), 'utf8');
+            try {
+                await c.query(sql);
+            } catch (e) {
+                e.message = `fixture ${file}: ${e.message}`;
+                throw e;
+            }
+        }
+    }, server);
+}
+
 export class ServerProcess {
-    constructor({ database, port, name, props = {}, pg: server = PG }) {
+    constructor({ database, port, name, props = {}, env = {}, pg: server = PG }) {
         this.props = props;
+        this.env = env;
         this.pg = server;
         this.database = database;
         this.port = port;
@@ -236,18 +291,8 @@ export class ServerProcess {
         if (!fs.existsSync(jar)) throw new Error(`no server jar at ${jar} (set RXSYNC_APP_DIR)`);
         const log = fs.openSync(this.logFile, 'a');
         fs.writeSync(log, `\n===== start ${new Date().toISOString()} port ${this.port} db ${this.database}\n`);
-        const args = [
-            '-Xmx384m', '-XX:TieredStopAtLevel=1',
-            `-Dquarkus.http.port=${this.port}`,
-            `-Dquarkus.datasource.reactive.url=postgresql://${this.pg.host}:${this.pg.port}/${this.database}`,
-            `-Dquarkus.datasource.jdbc.url=jdbc:postgresql://${this.pg.host}:${this.pg.port}/${this.database}`,
-            `-Dsmallrye.jwt.sign.key.location=file:${path.join(KEYS_DIR, 'privateKey.pem')}`,
-            `-Dmp.jwt.verify.publickey.location=file:${path.join(KEYS_DIR, 'publicKey.pem')}`,
-            '-Drxsync.stream.heartbeat-interval=PT2S',
-            ...Object.entries(this.props).map(([k, v]) => `-D${k}=${v}`),
-            '-jar', jar,
-        ];
-        const proc = spawn('java', args, { stdio: ['ignore', log, log], cwd: APP_DIR });
+        const args = javaArgs({ port: this.port, database: this.database, server: this.pg, props: this.props });
+        const proc = spawn('java', args, { stdio: ['ignore', log, log], cwd: APP_DIR, env: { ...process.env, ...this.env } });
         fs.closeSync(log);
         this.proc = proc;
         children.add(proc);
@@ -294,11 +339,14 @@ export class ServerProcess {
 
 /**
  * One test file's environment: a fresh database and `instances` servers on it, on the
- * machine's PostgreSQL or on `pg` (e.g. a PrivateCluster's). Call `env.close()` in an `after` hook.
+ * machine's PostgreSQL or on `pg` (e.g. a PrivateCluster's), with `props` as -D options,
+ * `env` as environment variables (what an image user sets) and the named `fixtures`
+ * (files of FIXTURE_DIR) applied first. Call `env.close()` in an `after` hook.
  */
-export async function startEnv({ name, instances = 1, props = {}, pg: server = PG }) {
+export async function startEnv({ name, instances = 1, props = {}, env: environment = {}, pg: server = PG, fixtures = [] }) {
     const database = `rxsync_e2e_${name}${process.env.RXSYNC_TEST_DB_SUFFIX ?? ''}`;
     await resetDatabase(database, server);
+    if (fixtures.length) await applyFixtures({ database, server, fixtures, name });
     const servers = [];
     const env = {
         database,
@@ -319,7 +367,9 @@ export async function startEnv({ name, instances = 1, props = {}, pg: server = P
     try {
         // start them one after the other: the first one migrates the database
         for (let i = 0; i < instances; i++) {
-            const s = new ServerProcess({ database, port: await freePort(), name: `${name}-${i + 1}`, props, pg: server });
+            const s = new ServerProcess({
+                database, port: await freePort(), name: `${name}-${i + 1}`, props, env: environment, pg: server,
+            });
             servers.push(s);
             await s.start();
         }

@@ -193,9 +193,13 @@ class PullResourceTest {
     @Test
     void theListingCarriesEachCollectionsRxdbSchema() {
         var listing = given().get("/api/v1/sync").then().statusCode(200).extract().jsonPath();
-        // test fixtures: notes (the README's "Add a collection" guide), bookmarks, contacts and
-        // tasks (V1005, six collections for the browser test)
-        assertEquals(List.of("bookmarks", "contacts", "notes", "orders", "tasks", "users"), listing.getList("name"));
+        // notes: the test fixture of the README's "Add a collection" guide; the shared lists:
+        // the fixture of the scopes (V1001); journal: owned by subjects (V1002); bookmarks,
+        // contacts and tasks: more owner collections for the web app's six streams (V1005)
+        assertEquals(List.of("bookmarks", "contacts", "currencies", "journal", "list_items", "list_members", "lists",
+                "notes", "orders", "tasks", "users"), listing.getList("name"));
+        assertEquals(List.of("currencies"), listing.getList("findAll { it.pullOnly }.name"),
+                "reference data (everyone scope) is pull-only");
         assertEquals("id", listing.getString("find { it.name == 'orders' }.schema.primaryKey"));
         assertEquals(36, listing.getInt("find { it.name == 'orders' }.schema.properties.id.maxLength"));
         assertTrue(listing.getList("find { it.name == 'orders' }.schema.required").contains("status"));

@@ -62,6 +62,8 @@ public class SyncResource {
 
     /** A client keeps the answer but revalidates it every time (the listing's ETag). */
     private static final CacheControl REVALIDATE = CacheControl.valueOf("no-cache");
+    /** What Jackson's answers are labelled with; a page, written as bytes (PageJson), says the same. */
+    private static final MediaType JSON_UTF8 = MediaType.APPLICATION_JSON_TYPE.withCharset("UTF-8");
 
     private final CollectionRegistry registry;
     private final BearerAuthenticator authenticator;
@@ -125,13 +127,14 @@ public class SyncResource {
     @APIResponse(responseCode = "410", description = "Checkpoint older than the tombstone retention: resync from scratch", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "410", value = ApiDocs.GONE)))
     @APIResponse(responseCode = "503", ref = ApiDocs.UNAVAILABLE_RESPONSE)
-    public Uni<PullService.Page> pull(@RestPath String collection, @RestPath int version,
-                                      @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
-                                      @Context HttpHeaders headers) {
+    public Uni<Response> pull(@RestPath String collection, @RestPath int version,
+                              @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
+                              @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
         return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
-                .flatMap(caller -> pulls.pull(c, caller.userId(), Checkpoint.parse(lwt, id, c.idField()), parseLimit(limit)))
-                .invoke(page -> metrics.pulled(c, page.documents().size()));
+                .flatMap(caller -> pulls.pull(c, caller, Checkpoint.parse(lwt, id, c.idField()), parseLimit(limit)))
+                .invoke(page -> metrics.pulled(c, page.size()))
+                .map(page -> Response.ok(page.json(), JSON_UTF8).build());
     }
 
     @POST
@@ -163,7 +166,7 @@ public class SyncResource {
         return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
                 .flatMap(caller -> {
                     JsonNode rows = parseJson(body);
-                    return pushes.push(c, caller.userId(), rows)
+                    return pushes.push(c, caller, rows)
                             .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
                 });
     }

@@ -1,13 +1,13 @@
 package io.rxsync.replication.stream;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rxsync.replication.Checkpoint;
 import io.rxsync.replication.PipelinedTransaction;
-import io.rxsync.replication.PullService;
+import io.rxsync.replication.ChangedRow;
+import io.rxsync.replication.PageJson;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationRepository;
-import io.rxsync.replication.StoredDocument;
+import io.rxsync.replication.Scope;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import java.util.ArrayList;
@@ -205,6 +205,9 @@ public final class ChangePump {
         if (idle || cursorXid < 0) {
             return skipAhead(registered, idle);
         }
+        if (collection.scope() instanceof Scope.Members) {
+            return readViewWindow();
+        }
         // BEGIN, the all-users scope, the window and COMMIT in one round trip.
         return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
                         .unis(repository.actForAllUsers(tx),
@@ -213,7 +216,7 @@ public final class ChangePump {
                 .map(window -> {
             lastReadMillis = System.currentTimeMillis();
             if (!window.isEmpty()) {
-                StoredDocument last = window.get(window.size() - 1);
+                ChangedRow last = window.get(window.size() - 1);
                 cursorXid = last.xid();
                 cursorId = last.id();
                 dispatch(window);
@@ -221,6 +224,30 @@ public final class ChangePump {
             }
             return window.size() == windowSize;
         });
+    }
+
+    /**
+     * A members scope: the view changes of the subscribed users from the cursor up to the
+     * watermark the same statement reads (the pull's view, found from the window's events:
+     * writes, grants, revokes, moves), then the cursor moves to that watermark. Nothing
+     * commits below it any more, so the next window misses nothing.
+     */
+    private Uni<Boolean> readViewWindow() {
+        List<String> keys = List.copyOf(subscribersByOwner.keySet());
+        long lo = cursorXid;
+        return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
+                        .unis(repository.actForAllUsers(tx), repository.viewChanges(tx, collection, lo, keys))
+                        .with((ignored, window) -> window))
+                .map(window -> {
+                    lastReadMillis = System.currentTimeMillis();
+                    dispatch(window.documents());
+                    if (window.watermark() > cursorXid) {
+                        cursorXid = window.watermark();
+                        cursorId = Checkpoint.lowestId(collection.idField());
+                    }
+                    published = Checkpoint.of(cursorXid, cursorId);
+                    return false;
+                });
     }
 
     /**
@@ -258,9 +285,18 @@ public final class ChangePump {
         beforeSubscriberAdded = hook;
     }
 
-    private void dispatch(List<StoredDocument> window) {
-        Map<String, List<StoredDocument>> byOwner = new LinkedHashMap<>();
-        for (StoredDocument doc : window) {
+    private void dispatch(List<ChangedRow> window) {
+        if (window.isEmpty()) {
+            return;
+        }
+        if (collection.scope() instanceof Scope.Everyone) {
+            // every signed-in user sees every row: one frame for every open stream
+            String frame = frame(window);
+            subscribersByOwner.values().forEach(subscribers -> subscribers.forEach(s -> s.send(frame)));
+            return;
+        }
+        Map<String, List<ChangedRow>> byOwner = new LinkedHashMap<>();
+        for (ChangedRow doc : window) {
             if (subscribersByOwner.containsKey(doc.ownerId())) {
                 byOwner.computeIfAbsent(doc.ownerId(), k -> new ArrayList<>()).add(doc);
             }
@@ -277,15 +313,8 @@ public final class ChangePump {
         });
     }
 
-    /** One frame per owner, serialized once however many streams that owner has open. */
-    private String frame(List<StoredDocument> docs) {
-        PullService.Page page = new PullService.Page(
-                docs.stream().map(StoredDocument::document).toList(),
-                docs.get(docs.size() - 1).checkpoint());
-        try {
-            return json.writeValueAsString(page);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize a stream frame", e);
-        }
+    /** One frame per owner, written once however many streams that owner has open: a pull page's JSON. */
+    private String frame(List<ChangedRow> docs) {
+        return PageJson.text(json, collection, docs, docs.get(docs.size() - 1).checkpoint());
     }
 }

@@ -62,7 +62,7 @@ public class StreamService {
             String name = named ? collection.name() : null;
             boolean pings = registrations.isEmpty(); // one heartbeat per stream
             registrations.add(new Registration(pumps.of(collection),
-                    new StreamSubscriber(caller.userId(), name, pings, stream)));
+                    new StreamSubscriber(collection.scope().callerKey(caller), name, pings, stream)));
         }
         long untilExpiry = Duration.between(Instant.now(), caller.expiresAt()).toMillis();
         long expiry = vertx.setTimer(Math.max(1, untilExpiry), id -> stream.close());
