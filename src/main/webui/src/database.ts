@@ -33,6 +33,8 @@ export interface ListedCollection {
   name: string;
   schemaVersion: number;
   schema: RxJsonSchema<any>;
+  /** nobody may push (reference data): replicated without a push handler */
+  pullOnly?: boolean;
 }
 
 const LISTING_KEY = 'rxsync.collections';

@@ -27,7 +27,7 @@ export class AppSync {
   constructor(db: AppDatabase, listed: ListedCollection[], private token: string) {
     // the collections of the listing that this device keeps (database.ts may have left one out)
     const collections = Object.fromEntries(listed.filter((c) => db.collections[c.name])
-      .map((c) => [c.name, { collection: db.collections[c.name], version: c.schemaVersion }]));
+      .map((c) => [c.name, { collection: db.collections[c.name], version: c.schemaVersion, pullOnly: c.pullOnly }]));
     this.sync = replicateRxsync({
       server: API_BASE,
       collections,

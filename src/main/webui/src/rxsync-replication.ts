@@ -20,7 +20,7 @@ export interface RxsyncOptions {
   /** the server, e.g. https://sync.example.com ('' for the page's own origin) */
   server: string;
   /** by the server's collection name: the local collection and the schema version it has */
-  collections: Record<string, { collection: RxCollection<any>; version: number }>;
+  collections: Record<string, { collection: RxCollection<any>; version: number; pullOnly?: boolean }>;
   /** the current token; sent as `Authorization: Bearer …`, never in a URL */
   token: () => string;
   /** a push was answered with conflicts: RxDB resolves them with the collection's
@@ -41,7 +41,7 @@ export function replicateRxsync(options: RxsyncOptions) {
   const replications: Record<string, RxsyncReplication> = {};
 
   for (const name of names) {
-    const { collection, version } = options.collections[name];
+    const { collection, version, pullOnly } = options.collections[name];
     const url = `${options.server}/api/v1/sync/${name}/${version}`;
     const stream$ = new Subject<RxReplicationPullStreamItem<any, RxsyncCheckpoint>>();
     streams.set(name, stream$);
@@ -72,7 +72,8 @@ export function replicateRxsync(options: RxsyncOptions) {
         },
         stream$: stream$.asObservable(),
       },
-      push: {
+      // a pull-only collection (the listing's pullOnly: reference data) refuses every push
+      push: pullOnly ? undefined : {
         batchSize: 50,
         handler: async (rows) => {
           const conflicts: WithDeleted<any>[] = await call('/push', { method: 'POST', body: JSON.stringify(rows) });

@@ -18,7 +18,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import io.rxsync.auth.Caller;
 import io.rxsync.replication.CollectionRegistry;
+import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.Descriptors;
 import io.rxsync.replication.ReplicationRepository;
 import io.rxsync.support.Api.TestUser;
@@ -30,15 +32,18 @@ import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.inject.Inject;
 import java.net.URL;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -78,6 +83,9 @@ class MultiplexedStreamTest {
 
     @Inject
     Pool pool;
+
+    @Inject
+    StreamService streams;
 
     @AfterEach
     void releaseSeam() {
@@ -193,6 +201,51 @@ class MultiplexedStreamTest {
             assertNotNull(event, "the frame reaches the client while the stream is open");
             assertEquals("orders", event.name());
             assertEquals(doc.get("id"), json.readTree(event.data()).at("/documents/0/id").asText());
+        }
+    }
+
+    /**
+     * The heartbeat timer pings every registration of every pump; a stream of three
+     * collections must still get one ping per round, not three. One round is run here by hand
+     * (the application's timer may add one more meanwhile: at most two, never three).
+     */
+    @Test
+    void aMultiplexedStreamGetsOnePingPerHeartbeatNotOnePerCollection() throws Exception {
+        TestUser user = register();
+        Caller caller = new Caller(user.id(), user.id(), Set.of(), Instant.now().plusSeconds(60));
+        List<ReplicatedCollection> three = List.of(registry.resolve("orders", 0), registry.resolve("notes", 0),
+                registry.resolve("users", 0));
+        AtomicInteger pings = new AtomicInteger();
+        var subscription = streams.openMultiplexed(three, caller).subscribe().with(event -> {
+            if (event.kind() == StreamEvent.Kind.PING) {
+                pings.incrementAndGet();
+            }
+        });
+        try {
+            awaitTrue(() -> pings.get() >= 1, "the first ping");
+            int before = pings.get();
+            pumps.all().forEach(ChangePump::pingAll);
+            int added = pings.get() - before;
+            assertTrue(added >= 1 && added <= 2, added + " pings for one heartbeat round of a stream of three collections");
+        } finally {
+            subscription.cancel();
+        }
+        awaitTrue(() -> !registeredFor(pumps.of(registry.resolve("users", 0)), user.id()), "cancelled: released");
+    }
+
+    /** A stream whose client left before the HTTP layer subscribed releases every registration after 30 s. */
+    @Test
+    void anUnclaimedMultiplexedStreamReleasesEveryRegistration() throws Exception {
+        TestUser user = register();
+        Caller caller = new Caller(user.id(), user.id(), Set.of(), Instant.now().plusSeconds(600));
+        List<ReplicatedCollection> two = List.of(registry.resolve("orders", 0), registry.resolve("notes", 0));
+        streams.openMultiplexed(two, caller); // nobody subscribes
+        assertTrue(registeredFor(pumps.of(two.get(0)), user.id()) && registeredFor(pumps.of(two.get(1)), user.id()),
+                "registered at once, before any subscription");
+        long deadline = System.currentTimeMillis() + StreamService.UNCLAIMED_TIMEOUT.toMillis() + 20_000;
+        while (registeredFor(pumps.of(two.get(0)), user.id()) || registeredFor(pumps.of(two.get(1)), user.id())) {
+            assertTrue(System.currentTimeMillis() < deadline, "still registered long after the unclaimed timeout");
+            Thread.sleep(200);
         }
     }
 
