@@ -2,8 +2,9 @@ package io.rxsync.replication;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
+import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -26,19 +27,21 @@ public final class PageJson {
     }
 
     /**
-     * The page of {@code rows} whose checkpoint is {@code checkpoint}, as UTF-8 bytes: a pull's
-     * answer, written as Quarkus REST wrote it through Jackson before (characters outside the
-     * Basic Multilingual Plane as {@code \\u} escapes of their surrogates).
+     * The page of {@code rows} whose checkpoint is {@code checkpoint}, as UTF-8 bytes in the
+     * buffer the response is written from (no copy of the page on the way; a {@code byte[]}
+     * answer was copied once more): a pull's answer, written as Quarkus REST wrote it through
+     * Jackson before (characters outside the Basic Multilingual Plane as {@code \\u} escapes
+     * of their surrogates).
      */
-    public static byte[] bytes(ObjectMapper json, ReplicatedCollection collection, List<ChangedRow> rows,
-                               Checkpoint checkpoint) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64 + BYTES_PER_DOCUMENT * rows.size());
-        try (JsonGenerator g = json.createGenerator(out)) {
+    public static Buffer buffer(ObjectMapper json, ReplicatedCollection collection, List<ChangedRow> rows,
+                                Checkpoint checkpoint) {
+        Buffer buffer = Buffer.buffer(64 + BYTES_PER_DOCUMENT * rows.size());
+        try (JsonGenerator g = json.createGenerator(new BufferOutput(buffer))) {
             write(g, collection, rows, checkpoint);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write a page", e); // into memory: not expected
         }
-        return out.toByteArray();
+        return buffer;
     }
 
     /**
@@ -78,6 +81,25 @@ public final class PageJson {
         g.writeStringField("id", checkpoint.id());
         g.writeEndObject();
         g.writeEndObject();
+    }
+
+    /** The generator's output, appended to a Vert.x buffer (it writes its own buffer's chunks). */
+    private static final class BufferOutput extends OutputStream {
+        private final Buffer buffer;
+
+        BufferOutput(Buffer buffer) {
+            this.buffer = buffer;
+        }
+
+        @Override
+        public void write(int b) {
+            buffer.appendByte((byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            buffer.appendBytes(b, off, len);
+        }
     }
 
     /** The document's fields, into the generator. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rxsync.auth.Caller;
 import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgException;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -37,7 +38,7 @@ public class PullService {
      * The answer to a pull: its JSON in the wire shape {@code {documents, checkpoint}}
      * ({@link PageJson}), and how many documents it holds.
      */
-    public record Page(byte[] json, int size) {
+    public record Page(Buffer json, int size) {
     }
 
     /**
@@ -56,7 +57,7 @@ public class PullService {
                 .onFailure(PullService::checkpointFromElsewhere).transform(e -> new ApiException(410, AHEAD_OF_DATABASE))
                 .map(rows -> {
                     Checkpoint next = rows.isEmpty() ? after : rows.get(rows.size() - 1).checkpoint();
-                    return new Page(PageJson.bytes(json, collection, rows, next), rows.size());
+                    return new Page(PageJson.buffer(json, collection, rows, next), rows.size());
                 });
     }
 

@@ -74,7 +74,7 @@ class PageJsonTest {
 
     private void sameBytes(List<ChangedRow> rows, Checkpoint checkpoint) throws Exception {
         assertArrayEquals(json.writeValueAsBytes(asTree(rows, checkpoint)),
-                PageJson.bytes(json, ALL_TYPES, rows, checkpoint), "a pull");
+                PageJson.buffer(json, ALL_TYPES, rows, checkpoint).getBytes(), "a pull");
         assertEquals(json.writeValueAsString(asTree(rows, checkpoint)),
                 PageJson.text(json, ALL_TYPES, rows, checkpoint), "a stream frame");
     }
@@ -115,7 +115,8 @@ class PageJsonTest {
         // independent of Jackson's tree: the literal form clients have always received
         assertEquals("{\"documents\":[{\"id\":\"a\",\"count\":3,\"price\":1.0E-7,\"done\":false,\"meta\":{\"k\": 1},"
                         + "\"_deleted\":true}],\"checkpoint\":{\"lwt\":5,\"id\":\"a\"}}",
-                new String(PageJson.bytes(json, ALL_TYPES, List.of(row("a", 5, true, null, null, "3", null,
-                        "0.00000010", null, "false", "{\"k\": 1}", null)), Checkpoint.of(5, "a")), StandardCharsets.UTF_8));
+                new String(PageJson.buffer(json, ALL_TYPES, List.of(row("a", 5, true, null, null, "3", null,
+                        "0.00000010", null, "false", "{\"k\": 1}", null)), Checkpoint.of(5, "a")).getBytes(),
+                        StandardCharsets.UTF_8));
     }
 }
