@@ -420,7 +420,7 @@ async function offlineEditLostRow(kind) {
     assert.equal(await U.list_items.doc(offlineNew), null, 'the item u added to the list it lost is dropped');
     const after = await env.pool.query('SELECT id, list_id, title, done, deleted FROM list_items WHERE list_id = $1 ORDER BY id', [shared]);
     assert.deepStrictEqual(after.rows, before.rows, 'none of u\'s offline writes reached the server');
-    for (const c of each(U)) await assertStoredGone(c, [item, shared], [SECRET, 'offline']);
+    for (const c of each(U)) await assertStoredGone(c, [item, shared, offlineNew], [SECRET, 'offline']);
     assertLeavingDocs(U, new Set([item, shared, offlineNew]), [SECRET]);
     const conflicts = each(U).flatMap((c) => c.stats.received.filter((r) => r.via === 'conflict'));
     assert.ok(conflicts.length > 0, 'the pushes were answered as conflicts');
