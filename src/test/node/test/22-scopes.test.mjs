@@ -22,7 +22,7 @@ const SCOPE_KINDS = KINDS.filter((k) => k === 'official-v15' || k === 'plain-v17
 
 let env;
 let schemas;
-const clients = [];
+let clients = []; // the running test's clients, closed when it ends
 before(async () => {
     env = await startEnv({ name: 'scopes', fixtures: [FIXTURE] });
     const probe = await registerUser(env.base, 'probe');
@@ -590,6 +590,16 @@ const CASES = [
 
 for (const kind of SCOPE_KINDS) {
     describe(`shared lists, ${kind}`, () => {
-        for (const [name, fn] of CASES) test(`${kind}: ${name}`, withLogs(() => fn(kind)));
+        for (const [name, fn] of CASES) {
+            test(`${kind}: ${name}`, withLogs(async () => {
+                try {
+                    await fn(kind);
+                } finally {
+                    const done = clients;
+                    clients = [];
+                    await Promise.allSettled(done.map((c) => c.close()));
+                }
+            }));
+        }
     });
 }
