@@ -53,7 +53,11 @@ public class TombstonePurge {
      * removed per collection; -1 where another instance was purging it at the same time.
      */
     public Uni<Map<String, Long>> purgeAll() {
-        List<ReplicatedCollection> purgeable = collections.all().stream().filter(ReplicatedCollection::keepsTombstones).toList();
+        // Only owner scopes: the purge horizon is kept per owner (V12), and a shared row's
+        // tombstone has no one owner whose clients the horizon would send to resync; shared
+        // collections keep their tombstones until that exists.
+        List<ReplicatedCollection> purgeable = collections.all().stream()
+                .filter(c -> c.keepsTombstones() && c.scope() instanceof io.rxsync.replication.Scope.Owner).toList();
         Map<String, Long> purged = new LinkedHashMap<>();
         return Multi.createFrom().iterable(purgeable)
                 .onItem().transformToUniAndConcatenate(c -> purge(c).invoke(n -> purged.put(c.name(), n)))

@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
 public final class CollectionCompiler {
 
     /** Replication's own columns (rxsync_declare_collection adds them): never client fields. */
-    static final Set<String> BOOKKEEPING = Set.of("deleted", "change_xid", "created_at", "updated_at");
+    static final Set<String> BOOKKEEPING = Set.of("deleted", "change_xid", "created_xid", "created_at", "updated_at");
     /** The stamps clients may read nowhere and never write; a push carrying one is refused. */
     private static final List<String> SERVER_STAMPS = List.of("created_at", "updated_at");
     /** The longest JSON text of a jsonb field a push may carry. */
@@ -137,12 +137,21 @@ public final class CollectionCompiler {
                 e.description() == null ? "The collection " + e.name() : e.description(), constraintFields);
     }
 
-    /** The scope of the declaration; only the owner kind exists so far (SCOPES.md lists the others). */
+    /** The scope of the declaration, as rxsync_declare_collection (V20, V26) recorded it. */
     private static Scope scope(CatalogEntry e, Field id, List<Field> fields, Map<String, Column> columns,
                                List<String> problems) {
         String kind = e.scope() == null ? null : e.scope().path("kind").asText(null);
+        if ("everyone".equals(kind)) {
+            return new Scope.Everyone();
+        }
+        if ("parent".equals(kind)) {
+            return members(e, e.scope().path("via"), e.scope().path("parent").asText(null), id, fields, columns, problems);
+        }
+        if ("members".equals(kind)) {
+            return members(e, e.scope(), null, id, fields, columns, problems);
+        }
         if (!"owner".equals(kind)) {
-            problems.add("scope kind " + kind + " is not supported; supported: owner");
+            problems.add("scope kind " + kind + " is not supported; supported: owner, members, parent, everyone");
             return null;
         }
         String column = e.scope().path("column").asText(null);
@@ -156,15 +165,46 @@ public final class CollectionCompiler {
                     + ": an owner column is uuid or text");
             return null;
         }
+        Field field = scopeField(e, column, id, fields, problems);
+        return field == null ? null : new Scope.Owner(column, field);
+    }
+
+    private static Scope members(CatalogEntry e, com.fasterxml.jackson.databind.JsonNode s, String parent, Field id,
+                                 List<Field> fields, Map<String, Column> columns, List<String> problems) {
+        String column = s.path("column").asText(null);
+        if (column == null || !columns.containsKey(column)) {
+            problems.add("scope column " + column + " is not a column of " + e.table());
+            return null;
+        }
+        if (!columns.containsKey("created_xid")) {
+            problems.add("table " + e.table() + " has no created_xid: declare it again with rxsync_declare_collection");
+        }
+        for (String key : List.of("memberships", "group_column", "user_column", "groups_function", "leaving_function")) {
+            if (s.path(key).asText(null) == null) {
+                problems.add("the members scope of " + e.name() + " lacks " + key
+                        + ": declare it again with rxsync_declare_collection");
+            }
+        }
+        Field field = scopeField(e, column, id, fields, problems);
+        if (field == null) {
+            return null;
+        }
+        return new Scope.Members(column, field, s.path("memberships").asText(), s.path("group_column").asText(),
+                s.path("user_column").asText(), "uuid".equals(s.path("user_type").asText("uuid")),
+                s.path("groups_function").asText(), s.path("leaving_function").asText(),
+                s.path("self_grouped").asBoolean(false), parent);
+    }
+
+    /** The field of the scope's column: it must replicate, clients need it. */
+    private static Field scopeField(CatalogEntry e, String column, Field id, List<Field> fields, List<String> problems) {
         if (id != null && id.column().equals(column)) {
-            return new Scope.Owner(column, id);
+            return id;
         }
         Field field = fields.stream().filter(f -> f.column().equals(column)).findFirst().orElse(null);
         if (field == null) {
             problems.add("scope column " + column + " of " + e.table() + " must replicate (not server-only)");
-            return null;
         }
-        return new Scope.Owner(column, field);
+        return field;
     }
 
     /** The field of a column by its type alone, or null (and a problem) when no JSON type expresses it. */

@@ -274,6 +274,44 @@ public final class DocumentRules {
         return doc;
     }
 
+    /**
+     * The document a user receives for a row that left their view (SCOPES.md): {@code _deleted}
+     * true, the id, and for each required field a placeholder its schema accepts (the first
+     * allowed value, a bound, zero, the nil uuid, the epoch), never a value of the row: it may
+     * have been written after the user lost access.
+     */
+    public static ObjectNode leavingDocument(ReplicatedCollection collection, String id) {
+        ObjectNode doc = JsonNodeFactory.instance.objectNode();
+        doc.put(collection.idField().name(), id);
+        for (Field field : collection.fields()) {
+            if (!field.required()) {
+                continue;
+            }
+            switch (field.type()) {
+                case UUID -> doc.put(field.name(), "00000000-0000-0000-0000-000000000000");
+                case STRING -> doc.put(field.name(), field.allowed().isEmpty() ? "" : field.allowed().get(0));
+                case INTEGER, NUMBER -> {
+                    BigDecimal value = BigDecimal.ZERO;
+                    if (field.minimum() != null && field.minimum().signum() > 0) {
+                        value = field.minimum();
+                    } else if (field.maximum() != null && field.maximum().signum() < 0) {
+                        value = field.maximum();
+                    }
+                    if (field.type() == FieldType.INTEGER) {
+                        doc.put(field.name(), value.setScale(0, java.math.RoundingMode.CEILING).longValueExact());
+                    } else {
+                        doc.put(field.name(), value);
+                    }
+                }
+                case BOOLEAN -> doc.put(field.name(), false);
+                case OBJECT -> doc.putObject(field.name());
+                case DATE_TIME -> doc.put(field.name(), "1970-01-01T00:00:00.000Z");
+            }
+        }
+        doc.put(DELETED, true);
+        return doc;
+    }
+
     private static ApiException rowError(int row, String message) {
         return ApiException.badRequest("row " + row + ": " + message);
     }

@@ -28,6 +28,12 @@ import java.util.Set;
 public class PushService {
 
     private static final Set<String> RETRYABLE_SQL_STATES = Set.of("40P01", "40001");
+    /**
+     * Row-level security refused a write of a members scope: a membership changed between the
+     * push's reading of the caller's groups and its write (a revoke committing meanwhile).
+     * Running the push again reads the new groups and answers the row as a conflict.
+     */
+    private static final String POLICY_VIOLATION = "42501";
 
     private final Pool pool;
     private final ReplicationRepository repository;
@@ -59,6 +65,10 @@ public class PushService {
     private record Outcome(List<ObjectNode> conflicts, boolean wrote) {
     }
 
+    /** The locked current rows, and for a members scope the caller's groups read in the same transaction. */
+    private record Locked(ReplicationRepository.Groups groups, List<StoredDocument> stored) {
+    }
+
     /**
      * Applies a push and returns the current server state of every conflicting document.
      * Any rule broken by any row rejects the whole request before anything is written.
@@ -72,14 +82,17 @@ public class PushService {
         // BEGIN, the caller declaration and the lock are sent at once and run in order
         // (pipelined): one round trip less than waiting for BEGIN. If the account is gone,
         // actFor fails the push; the lock, run without a declared user, saw and locked nothing.
+        boolean members = collection.scope() instanceof Scope.Members;
         return PipelinedTransaction.beginWith(pool,
                         tx -> Uni.combine().all()
-                                .unis(repository.actFor(tx, userId), repository.lockByIds(tx, collection, ids))
-                                .with((ignored, stored) -> stored),
-                        (tx, stored) -> write(tx, collection, userId, rows, stored))
+                                .unis(repository.actFor(tx, userId),
+                                        members ? repository.callerGroups(tx, collection) : Uni.createFrom().nullItem(),
+                                        repository.lockByIds(tx, collection, ids))
+                                .with((ignored, groups, stored) -> new Locked((ReplicationRepository.Groups) groups, stored)),
+                        (tx, locked) -> write(tx, collection, userId, rows, locked))
                 // Two pushes touching the same new ids can deadlock in the unique index;
                 // the loser is rolled back whole, so running it again is safe.
-                .onFailure(PushService::isRetryable).retry().atMost(3)
+                .onFailure(e -> isRetryable(e) || members && isPolicyViolation(e)).retry().atMost(3)
                 .onFailure(RejectedWrite::isRefusal).recoverWithUni(e -> refused(collection, userId, rows, (PgException) e))
                 .invoke(outcome -> {
                     if (outcome.wrote()) {
@@ -122,13 +135,50 @@ public class PushService {
 
     /** Decides every row against the locked current state, then writes in one batched statement per kind. */
     private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows,
-                               List<StoredDocument> stored) {
-        Map<String, StoredDocument> current = byId(stored, userId);
+                               Locked locked) {
+        Map<String, StoredDocument> current = byId(collection, locked.stored(), userId);
+        return readOnlyRows(tx, collection, rows, current, locked.groups())
+                .flatMap(readOnly -> decideAndWrite(tx, collection, userId, rows, current, readOnly, locked.groups()));
+    }
+
+    /**
+     * A members scope: the pushed rows the lock did not return but the caller sees, in the
+     * groups where the caller is a read-only member (row-level security lets a lock take only
+     * rows the caller may write). Their conflicts carry the current row, which the client keeps.
+     * No statement unless the caller has a read-only membership and some row was not locked.
+     */
+    private Uni<Map<String, StoredDocument>> readOnlyRows(SqlClient tx, ReplicatedCollection collection, List<Row> rows,
+                                                          Map<String, StoredDocument> current,
+                                                          ReplicationRepository.Groups groups) {
+        if (groups == null || groups.writable().containsAll(groups.readable())) {
+            return Uni.createFrom().item(Map.of());
+        }
+        List<String> missing = rows.stream().map(r -> r.checked().id()).filter(id -> !current.containsKey(id)).toList();
+        if (missing.isEmpty()) {
+            return Uni.createFrom().item(Map.of());
+        }
+        return repository.readByIds(tx, collection, missing).map(stored -> byId(collection, stored, null));
+    }
+
+    private Uni<Outcome> decideAndWrite(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows,
+                                        Map<String, StoredDocument> current, Map<String, StoredDocument> readOnly,
+                                        ReplicationRepository.Groups groups) {
         List<ObjectNode> conflicts = new ArrayList<>();
         List<Row> inserts = new ArrayList<>();
         List<DocumentRules.Checked> updates = new ArrayList<>();
         for (Row row : rows) {
-            decide(collection, row, current.get(row.checked().id()), conflicts, inserts, updates);
+            StoredDocument stored = current.get(row.checked().id());
+            StoredDocument seen = readOnly.get(row.checked().id());
+            if (seen != null) {
+                if (!DocumentEquality.sameClientState(collection, seen.document(), row.pushed())) {
+                    conflicts.add(seen.document());
+                }
+                continue;
+            }
+            if (collection.scope() instanceof Scope.Members m && outsideView(collection, m, row, stored, groups, conflicts)) {
+                continue;
+            }
+            decide(collection, row, stored, conflicts, inserts, updates);
         }
         inserts.sort(Comparator.comparing(r -> r.checked().id()));
         List<DocumentRules.Checked> toInsert = inserts.stream().map(Row::checked).toList();
@@ -137,6 +187,38 @@ public class PushService {
                 .flatMap(inserted -> raceLosers(tx, collection, userId, inserts, inserted, conflicts))
                 .flatMap(ignored -> repository.update(tx, collection, updates))
                 .map(updated -> new Outcome(conflicts, updated > 0 || !toInsert.isEmpty()));
+    }
+
+    /**
+     * A members scope: a write must be inside the caller's view before and after, in groups
+     * the caller may write (SCOPES.md, "Push under scopes"). A row that is not is answered as a
+     * conflict, never refused: losing access while offline is normal, and a 403 would cancel
+     * the official client. The conflict's document is the current row when the caller still
+     * sees it (a read-only member, a move into a group the caller is not in), otherwise the
+     * leaving document, which tells nothing but the id the client sent. A new row that is its
+     * own group founds it (its creator becomes a member); one whose key exists in a group the
+     * caller does not see is found by the insert (raceLosers).
+     *
+     * @return whether the row is answered here
+     */
+    private static boolean outsideView(ReplicatedCollection collection, Scope.Members m, Row row, StoredDocument stored,
+                                       ReplicationRepository.Groups groups, List<ObjectNode> conflicts) {
+        String target = m.groupOf(collection, row.checked());
+        if (stored == null) {
+            if (m.selfGrouped() || groups.writable().contains(target)) {
+                return false;
+            }
+            conflicts.add(DocumentRules.leavingDocument(collection, row.checked().id()));
+            return true;
+        }
+        if (DocumentEquality.sameClientState(collection, stored.document(), row.pushed())) {
+            return false; // a retry: decide() skips it
+        }
+        if (groups.writable().contains(stored.ownerId()) && groups.writable().contains(target)) {
+            return false;
+        }
+        conflicts.add(stored.document());
+        return true;
     }
 
     /**
@@ -203,9 +285,14 @@ public class PushService {
         }
         return repository.lockByIds(tx, collection, lost.stream().map(r -> r.checked().id()).toList())
                 .invoke(stored -> {
-                    Map<String, StoredDocument> current = byId(stored, userId);
+                    Map<String, StoredDocument> current = byId(collection, stored, userId);
                     for (Row row : lost) {
                         StoredDocument doc = current.get(row.checked().id());
+                        if (doc == null && collection.scope() instanceof Scope.Members) {
+                            // a row the caller does not (or no longer) see: it leaves the client
+                            conflicts.add(DocumentRules.leavingDocument(collection, row.checked().id()));
+                            continue;
+                        }
                         if (doc == null) {
                             // The id exists but row-level security hides it: someone else's document.
                             throw ApiException.forbidden("document " + row.checked().id() + " belongs to another user");
@@ -218,11 +305,15 @@ public class PushService {
                 .replaceWithVoid();
     }
 
-    /** Indexes locked rows by id, refusing the whole push if any belongs to someone else. */
-    private static Map<String, StoredDocument> byId(List<StoredDocument> stored, String userId) {
+    /**
+     * Indexes locked rows by id, refusing the whole push if any belongs to someone else (owner
+     * scope; under the other scopes row-level security shows the caller only rows of their view).
+     */
+    private static Map<String, StoredDocument> byId(ReplicatedCollection collection, List<StoredDocument> stored,
+                                                    String userId) {
         Map<String, StoredDocument> byId = new HashMap<>();
         for (StoredDocument doc : stored) {
-            if (!doc.ownerId().equals(userId)) {
+            if (collection.scope() instanceof Scope.Owner && !doc.ownerId().equals(userId)) {
                 // Say no more than that: the conflict answer must never reveal the document.
                 throw ApiException.forbidden("document " + doc.id() + " belongs to another user");
             }
@@ -241,11 +332,14 @@ public class PushService {
         if (RejectedWrite.isAccountGone(collection, failure)) {
             return Uni.createFrom().failure(ApiException.unauthorized(RowSecurity.ACCOUNT_GONE));
         }
-        return pool.withTransaction(tx -> repository.actFor(tx, userId).onItem().transformToMulti(ignored -> Multi.createFrom().iterable(rows))
+        boolean members = collection.scope() instanceof Scope.Members;
+        return pool.withTransaction(tx -> repository.actFor(tx, userId)
+                        .flatMap(ignored -> members ? repository.callerGroups(tx, collection) : Uni.createFrom().<ReplicationRepository.Groups>nullItem())
+                        .onItem().transformToMulti(groups -> Multi.createFrom().iterable(rows)
                         .onItem().transformToUniAndConcatenate(row -> repository.lockByIds(tx, collection, List.of(row.checked().id()))
-                                .flatMap(stored -> write(tx, collection, userId, List.of(row), stored))
+                                .flatMap(stored -> write(tx, collection, userId, List.of(row), new Locked(groups, stored)))
                                 .map(ignored -> -1)
-                                .onFailure(RejectedWrite::isRefusal).recoverWithItem(row.index()))
+                                .onFailure(RejectedWrite::isRefusal).recoverWithItem(row.index())))
                         .filter(index -> index >= 0)
                         .collect().first()
                         // never commit what the search wrote
@@ -263,6 +357,10 @@ public class PushService {
             super(null, null, false, false);
             this.index = index;
         }
+    }
+
+    private static boolean isPolicyViolation(Throwable e) {
+        return e instanceof PgException pg && POLICY_VIOLATION.equals(pg.getSqlState());
     }
 
     private static boolean isRetryable(Throwable e) {

@@ -45,6 +45,10 @@ final class RejectedWrite {
         List<String> fields = fields(c, e);
         String what = fields.isEmpty() ? "the document" : fields.size() == 1 ? "field '" + fields.get(0) + "'"
                 : "fields " + String.join(", ", fields.stream().map(f -> "'" + f + "'").toList());
+        if (e.getConstraint() != null && !c.constraintFields().containsKey(e.getConstraint())) {
+            // not a constraint of the table: a rule a trigger keeps (the bounds of a members scope, V26)
+            return ApiException.badRequest(where + ": " + e.getErrorMessage() + " (" + e.getConstraint() + ")");
+        }
         return ApiException.badRequest(where + ": " + what + " breaks the table's constraint "
                 + (e.getConstraint() == null ? "(" + e.getErrorMessage() + ")" : e.getConstraint()));
     }

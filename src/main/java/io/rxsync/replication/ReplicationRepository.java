@@ -58,6 +58,45 @@ public class ReplicationRepository {
                 .map(rows -> documents(c, rows, true));
     }
 
+    /** A members scope's change pump window: the documents by user, and the watermark it read up to. */
+    public record ViewWindow(List<StoredDocument> documents, long watermark) {
+    }
+
+    /**
+     * The view changes of a members-scope collection in [{@code lo}, watermark) for the users
+     * whose keys are given, ordered by user and then (stamp, id); each document's owner is the
+     * user it goes to. Needs the all-users scope.
+     */
+    public Uni<ViewWindow> viewChanges(SqlClient db, ReplicatedCollection c, long lo, List<String> userKeys) {
+        return db.preparedQuery(sql(c).viewWindow)
+                .execute(Tuple.of(Long.toString(lo), userKeys.toArray(String[]::new)))
+                .map(rows -> {
+                    int n = c.fields().size();
+                    List<StoredDocument> docs = new ArrayList<>(rows.size());
+                    long watermark = -1;
+                    for (Row row : rows) {
+                        watermark = Long.parseLong(row.getString(n + 5));
+                        if (row.getString(0) != null) {
+                            docs.add(document(c, row, true));
+                        }
+                    }
+                    return new ViewWindow(docs, watermark);
+                });
+    }
+
+    /** The caller's groups of a members-scope collection: all of them, and those the caller may write. */
+    public record Groups(Set<String> readable, Set<String> writable) {
+    }
+
+    public Uni<Groups> callerGroups(SqlClient db, ReplicatedCollection c) {
+        Scope.Members m = (Scope.Members) c.scope();
+        String fn = "public.\"" + m.groupsFunction().replace("\"", "\"\"") + "\"";
+        return db.query("SELECT " + fn + "(false)::text[], " + fn + "(true)::text[]").execute().map(rows -> {
+            Row row = rows.iterator().next();
+            return new Groups(Set.of(row.getArrayOfStrings(0)), Set.of(row.getArrayOfStrings(1)));
+        });
+    }
+
     /**
      * Seconds since the first committed change after {@code after} was written (its
      * {@code updated_at}), or 0 when there is none: the change pump's lag. Needs the
@@ -81,6 +120,13 @@ public class ReplicationRepository {
     /** Locks the documents with these ids (whoever owns them) until the transaction ends. */
     public Uni<List<StoredDocument>> lockByIds(SqlClient db, ReplicatedCollection c, List<String> ids) {
         return db.preparedQuery(sql(c).lockByIds)
+                .execute(Tuple.of(ids.toArray(String[]::new)))
+                .map(rows -> documents(c, rows, false));
+    }
+
+    /** Reads the documents with these ids that the caller sees, without locking them. */
+    public Uni<List<StoredDocument>> readByIds(SqlClient db, ReplicatedCollection c, List<String> ids) {
+        return db.preparedQuery(sql(c).readByIds)
                 .execute(Tuple.of(ids.toArray(String[]::new)))
                 .map(rows -> documents(c, rows, false));
     }
@@ -156,6 +202,10 @@ public class ReplicationRepository {
         boolean deleted = row.getBoolean(n + 1);
         long xid = Long.parseLong(row.getString(n + 2));
         String owner = row.getString(n + 3);
+        if (c.scope() instanceof Scope.Members && row.size() > n + 4 && Boolean.TRUE.equals(row.getBoolean(n + 4))) {
+            // the row left this user's view: never a value of it, only its id
+            return new StoredDocument(id, owner, xid, DocumentRules.leavingDocument(c, id));
+        }
         return new StoredDocument(id, owner, xid, DocumentRules.toDocument(c, id, values, deleted, json, passedOn));
     }
 

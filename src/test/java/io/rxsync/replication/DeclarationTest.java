@@ -164,8 +164,19 @@ class DeclarationTest {
                 .contains("table public.keyless has no primary key; add one column (uuid or varchar(n)) as its PRIMARY KEY"));
         assertTrue(refusal("SELECT rxsync_declare_collection('keyed', 'keyed', '{\"kind\": \"owner\", \"column\": \"owner_id\"}')")
                 .contains("scope column owner_id is not a column of public.keyed"));
+        assertTrue(refusal("SELECT rxsync_declare_collection('keyed', 'keyed', '{\"kind\": \"team\", \"column\": \"user_id\"}')")
+                .contains("scope kind \"team\" is not supported; supported: \"owner\""));
+        // the kinds of V26, each with what to fix
         assertTrue(refusal("SELECT rxsync_declare_collection('keyed', 'keyed', '{\"kind\": \"members\", \"column\": \"user_id\"}')")
-                .contains("scope kind \"members\" is not supported; supported: \"owner\""));
+                .contains("a members scope names its membership table (\"memberships\")"));
+        assertTrue(refusal("SELECT rxsync_declare_collection('keyed', 'keyed', '{\"kind\": \"members\", \"column\": \"user_id\", "
+                + "\"memberships\": \"keyless\", \"group_column\": \"user_id\", \"user_column\": \"user_id\"}')")
+                .contains("the membership table public.keyless must be declared as a collection first"));
+        assertTrue(refusal("SELECT rxsync_declare_collection('keyed', 'keyed', '{\"kind\": \"parent\", \"column\": \"user_id\", "
+                + "\"parent\": \"orders\"}')")
+                .contains("parent orders must be a members collection whose rows are their own group"));
+        assertTrue(refusal("SELECT rxsync_declare_collection('keyed', 'keyed', '{\"kind\": \"everyone\", \"column\": \"user_id\"}')")
+                .contains("the everyone scope has only kind, not {\"column\": \"user_id\"}"));
         assertTrue(refusal("SELECT rxsync_declare_collection('Keyed!', 'keyed', '{\"kind\": \"owner\", \"column\": \"user_id\"}')")
                 .contains("collection name 'Keyed!' must be 1 to 100 lower-case letters"));
         assertTrue(refusal("SELECT rxsync_declare_collection('keyed', 'keyed', '{\"kind\": \"owner\", \"column\": \"user_id\"}', "

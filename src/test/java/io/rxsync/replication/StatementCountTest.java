@@ -99,7 +99,10 @@ class StatementCountTest {
     void knowThePumpStatements() {
         pumpSql = new HashSet<>();
         pumpSql.add(HotPathQueries.WATERMARK);
-        registry.all().forEach(c -> pumpSql.add(new CollectionSql(c).pumpWindow));
+        registry.all().forEach(c -> {
+            CollectionSql sql = new CollectionSql(c);
+            pumpSql.add(c.scope() instanceof Scope.Members ? sql.viewWindow : sql.pumpWindow);
+        });
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.rxsync.replication.PipelinedTransaction;
 import io.rxsync.replication.PullService;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationRepository;
+import io.rxsync.replication.Scope;
 import io.rxsync.replication.StoredDocument;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -185,6 +186,9 @@ public final class ChangePump {
         if (idle || cursorXid < 0) {
             return skipAhead(registered, idle);
         }
+        if (collection.scope() instanceof Scope.Members) {
+            return readViewWindow();
+        }
         // BEGIN, the all-users scope, the window and COMMIT in one round trip.
         return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
                         .unis(repository.actForAllUsers(tx),
@@ -201,6 +205,30 @@ public final class ChangePump {
             }
             return window.size() == windowSize;
         });
+    }
+
+    /**
+     * A members scope: the view changes of the subscribed users from the cursor up to the
+     * watermark the same statement reads (the pull's view, found from the window's events:
+     * writes, grants, revokes, moves), then the cursor moves to that watermark. Nothing
+     * commits below it any more, so the next window misses nothing.
+     */
+    private Uni<Boolean> readViewWindow() {
+        List<String> keys = List.copyOf(subscribersByOwner.keySet());
+        long lo = cursorXid;
+        return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
+                        .unis(repository.actForAllUsers(tx), repository.viewChanges(tx, collection, lo, keys))
+                        .with((ignored, window) -> window))
+                .map(window -> {
+                    lastReadMillis = System.currentTimeMillis();
+                    dispatch(window.documents());
+                    if (window.watermark() > cursorXid) {
+                        cursorXid = window.watermark();
+                        cursorId = Checkpoint.lowestId(collection.idField());
+                    }
+                    published = Checkpoint.of(cursorXid, cursorId);
+                    return false;
+                });
     }
 
     /**
@@ -239,6 +267,15 @@ public final class ChangePump {
     }
 
     private void dispatch(List<StoredDocument> window) {
+        if (window.isEmpty()) {
+            return;
+        }
+        if (collection.scope() instanceof Scope.Everyone) {
+            // every signed-in user sees every row: one frame for every open stream
+            String frame = frame(window);
+            subscribersByOwner.values().forEach(subscribers -> subscribers.forEach(s -> s.send(frame)));
+            return;
+        }
         Map<String, List<StoredDocument>> byOwner = new LinkedHashMap<>();
         for (StoredDocument doc : window) {
             if (subscribersByOwner.containsKey(doc.ownerId())) {

@@ -41,7 +41,7 @@ public class StreamService {
     public Multi<StreamEvent> open(ReplicatedCollection collection, Caller caller) {
         ChangePump pump = pumps.of(collection);
         UnicastProcessor<StreamEvent> events = UnicastProcessor.create(new ConcurrentLinkedQueue<>(), null);
-        StreamSubscriber subscriber = new StreamSubscriber(caller.userId(), events);
+        StreamSubscriber subscriber = new StreamSubscriber(collection.scope().callerKey(caller), events);
         long untilExpiry = Duration.between(Instant.now(), caller.expiresAt()).toMillis();
         long expiry = vertx.setTimer(Math.max(1, untilExpiry), id -> subscriber.close());
         long unclaimed = vertx.setTimer(UNCLAIMED_TIMEOUT.toMillis(), id -> {
