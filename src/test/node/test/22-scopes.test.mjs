@@ -126,6 +126,9 @@ async function moveInLive(kind) {
     assert.equal((await U.list_items.docs()).length, 7, 'every existing item of the list reached u');
     assert.equal((await U.list_members.docs()).length, 3, 'u sees its two memberships and the owner\'s');
     assert.deepStrictEqual(each(U).map((c) => c.stats.starts), startsBefore, 'while live, without a restart');
+    // the change pump routes the move-in to u's open streams: each row of the group came in a frame
+    const missed = [shared, ...await itemIds(shared)].filter((id) => !U.lists.stats.streamIds.has(id) && !U.list_items.stats.streamIds.has(id));
+    assert.deepStrictEqual(missed, [], 'rows of the granted list that no stream frame carried');
 
     // later writes of the group keep arriving
     const late = await addItem(env.pool, shared, 'added after the grant');
