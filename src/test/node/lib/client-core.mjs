@@ -143,8 +143,9 @@ export function makeClientFactory(deps) {
             trace: [],
         };
         const t0 = Date.now();
+        // the fields that tell one write from another (orders: note, status; list items: title, listId)
         const summary = (docs) => (docs || []).map((d) => ({
-            id: d.id, note: d.note, status: d.status, deleted: !!d._deleted,
+            id: d.id, note: d.note, status: d.status, title: d.title, listId: d.listId, deleted: !!d._deleted,
         }));
         const trace = (what, fields) => stats.trace.push({ at: Date.now() - t0, what, ...fields });
         const errors = [];

@@ -15,7 +15,7 @@ import { createClient, KINDS } from '../lib/clients.mjs';
 import { getValidator } from '../clients-v17/index.mjs';
 import { assertNoErrors } from '../lib/assertions.mjs';
 import {
-    addItem, assertView, awaitView, createList, FIXTURE, grant, grantSql, revoke, SHARED,
+    addItem, assertView, awaitView, createList, FIXTURE, grant, grantSql, revoke, revokeSql, SHARED,
 } from '../lib/scopes.mjs';
 
 const SCOPE_KINDS = KINDS.filter((k) => k === 'official-v15' || k === 'plain-v17');
@@ -455,6 +455,54 @@ async function offlineEditLostRow(kind) {
     assert.deepStrictEqual(getValidator(schemas.list_items)((({ _deleted, ...f }) => f)(res.body[0])), []);
 }
 
+/**
+ * The same loss of access, racing the push on the server: the revoke commits after the push
+ * read the caller's groups and while it waits for the row's lock (an administrator's
+ * transaction holds the row and the revoke). The push must not be acknowledged unless it was
+ * written; found by load test 23 (an update answered as accepted that never reached the row).
+ */
+async function revokeDuringPush() {
+    const u = await newUser('u');
+    const shared = await createList(env.pool, 'revoked during a push');
+    await grant(env.pool, shared, u.userId);
+    const item = await addItem(env.pool, shared, 'original');
+    const row = async () => (await env.pool.query('SELECT title, done, deleted FROM list_items WHERE id = $1', [item])).rows[0];
+    const before = await row();
+    const blocker = await env.pool.connect();
+    let push;
+    try {
+        await blocker.query('BEGIN');
+        const q = revokeSql(shared, u.userId);
+        await blocker.query(q.text, q.values);
+        await blocker.query('SELECT 1 FROM list_items WHERE id = $1 FOR UPDATE', [item]);
+        const blockerPid = (await blocker.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+        const doc = { id: item, listId: shared, title: 'original', done: false, _deleted: false };
+        push = http(env.base, 'POST', '/api/v1/sync/list_items/0/push', {
+            token: u.token, body: [{ assumedMasterState: doc, newDocumentState: { ...doc, title: 'pushed during the revoke' } }],
+        });
+        await waitFor(async () => (await env.pool.query(
+            `SELECT pid FROM pg_stat_activity
+              WHERE datname = $1 AND pid <> $2 AND wait_event_type = 'Lock'`, [env.database, blockerPid])).rows.length > 0,
+        { what: 'the push to wait on the held row' });
+        await blocker.query('COMMIT');
+    } catch (e) {
+        await blocker.query('ROLLBACK').catch(() => {});
+        throw e;
+    } finally {
+        blocker.release();
+    }
+    const res = await push;
+    assert.equal(res.status, 200, res.text);
+    const after = await row();
+    if (after.title === 'pushed during the revoke') {
+        assert.fail(`the push was written after the revoke committed: ${JSON.stringify(after)}`);
+    }
+    assert.deepStrictEqual(after, before, 'nothing written');
+    assert.equal(res.body.length, 1, `a write the server did not make must be answered as a conflict, not acknowledged: ${res.text}`);
+    assert.equal(res.body[0].id, item);
+    assert.equal(res.body[0]._deleted, true, `the conflict is the leaving document: ${res.text}`);
+}
+
 // ---------------------------------------------------------------------------------------
 // 7. isolation
 async function isolation(kind) {
@@ -587,6 +635,7 @@ const CASES = [
     ['4. a row moved between groups leaves the first group\'s members and enters the second\'s', rowMoved],
     ['5. children follow their parent; a deleted parent removes its children from every view', childFollowsParent],
     ['6. an offline edit of a lost row is answered as a conflict with the leaving document; replication goes on', offlineEditLostRow],
+    ['6. a revoke committing while the push waits for the row: answered as a conflict, never acknowledged unwritten', revokeDuringPush],
     ['7. isolation: an outsider never receives and cannot write; a viewer cannot write; the runtime role sees nothing', isolation],
     ['everyone: every user reads the reference data live, a push is refused with 403', everyone],
 ];

@@ -118,6 +118,21 @@ async function administer(rnd, deadline, users, lists, members) {
     return did;
 }
 
+/** Every pull, push and frame of any client that carried `id`, in time order, for a failure's message. */
+function traceOf(clients, id, lists) {
+    const lines = [`lists: ${lists.join(' ')}`];
+    const events = [];
+    for (const c of clients) {
+        for (const e of c.stats.trace) {
+            const docs = [...(e.docs || []), ...(e.assumed || []).map((d) => ({ ...d, assumed: true })), ...(e.conflicts || []).map((d) => ({ ...d, conflict: true }))];
+            const mine = docs.filter((d) => d.id === id);
+            if (mine.length) events.push({ at: e.at, line: `${c.label}/${c.user.label} ${e.what} ${JSON.stringify({ ...e, docs: mine, assumed: undefined, conflicts: undefined })}` });
+        }
+    }
+    events.sort((a, b) => a.at - b.at);
+    return lines.concat(events.map((e) => `  ${e.line}`)).join('\n');
+}
+
 async function run(seed) {
     const rnd = prng(seed);
     const users = [];
@@ -190,7 +205,14 @@ async function run(seed) {
         const { rows } = await env.pool.query(
             `SELECT id::text AS id, list_id::text AS "listId", title, done, deleted AS "_deleted"
                FROM list_items WHERE list_id = ANY($1::uuid[])`, [lists]);
-        const superseded = assertNothingAcceptedIsLost(rows.map((r) => ({ ...r })), clients.flatMap((c) => c.stats.accepted));
+        let superseded;
+        try {
+            superseded = assertNothingAcceptedIsLost(rows.map((r) => ({ ...r })), clients.flatMap((c) => c.stats.accepted));
+        } catch (e) {
+            const id = /"id":"([0-9a-f-]{36})"/.exec(e.message)?.[1];
+            e.message += `\n${traceOf(clients, id, lists, members)}`;
+            throw e;
+        }
         const sum = (k) => did.reduce((a, d) => a + d[k], 0);
         const accepted = clients.reduce((a, c) => a + c.stats.accepted.length, 0);
         const conflicts = clients.reduce((a, c) => a + c.stats.conflicts.length, 0);
@@ -223,7 +245,7 @@ describe('shared lists under load', () => {
                 await run(SEED + i);
             } catch (e) {
                 failures.push(`seed ${SEED + i}: ${e.message.slice(0, 1500)}`);
-                console.error(`scopes load seed=${SEED + i} FAILED: ${e.message.slice(0, 1500)}`);
+                console.error(`scopes load seed=${SEED + i} FAILED: ${e.message}`);
             }
         }
         console.log(`scopes load runs=${RUNS} failed=${failures.length}`);
