@@ -635,10 +635,14 @@ const CASES = [
     ['4. a row moved between groups leaves the first group\'s members and enters the second\'s', rowMoved],
     ['5. children follow their parent; a deleted parent removes its children from every view', childFollowsParent],
     ['6. an offline edit of a lost row is answered as a conflict with the leaving document; replication goes on', offlineEditLostRow],
-    ['6. a revoke committing while the push waits for the row: answered as a conflict, never acknowledged unwritten', revokeDuringPush],
     ['7. isolation: an outsider never receives and cannot write; a viewer cannot write; the runtime role sees nothing', isolation],
     ['everyone: every user reads the reference data live, a push is refused with 403', everyone],
 ];
+
+describe('shared lists, on the wire', () => {
+    test('6. a revoke committing while the push waits for the row: answered as a conflict, never acknowledged unwritten',
+        withLogs(revokeDuringPush));
+});
 
 for (const kind of SCOPE_KINDS) {
     describe(`shared lists, ${kind}`, () => {
