@@ -193,8 +193,12 @@ class PullResourceTest {
     @Test
     void theListingCarriesEachCollectionsRxdbSchema() {
         var listing = given().get("/api/v1/sync").then().statusCode(200).extract().jsonPath();
-        // notes: the test fixture of the README's "Add a collection" guide
-        assertEquals(List.of("notes", "orders", "users"), listing.getList("name"));
+        // notes: the test fixture of the README's "Add a collection" guide; the shared lists:
+        // the fixture of the scopes (V1001)
+        assertEquals(List.of("currencies", "list_items", "list_members", "lists", "notes", "orders", "users"),
+                listing.getList("name"));
+        assertEquals(List.of(true, false, false, false, false, false, false), listing.getList("pullOnly"),
+                "reference data (everyone scope) is pull-only");
         assertEquals("id", listing.getString("find { it.name == 'orders' }.schema.primaryKey"));
         assertEquals(36, listing.getInt("find { it.name == 'orders' }.schema.properties.id.maxLength"));
         assertTrue(listing.getList("find { it.name == 'orders' }.schema.required").contains("status"));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rxsync.replication.CollectionRegistry;
 import io.rxsync.replication.RxdbSchema;
+import io.rxsync.replication.Scope;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.ws.rs.core.EntityTag;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +24,13 @@ import java.util.List;
 @ApplicationScoped
 public class CollectionListing {
 
-    /** One entry of the listing: enough for a client to build its collection. */
-    public record CollectionInfo(String name, int schemaVersion, String url, ObjectNode schema) {
+    /**
+     * One entry of the listing: enough for a client to build its collection.
+     *
+     * @param pullOnly the collection's scope lets nobody push (everyone: reference data); a
+     *                 client replicates it without a push handler
+     */
+    public record CollectionInfo(String name, int schemaVersion, String url, ObjectNode schema, boolean pullOnly) {
     }
 
     private final List<CollectionInfo> entries;
@@ -33,7 +39,8 @@ public class CollectionListing {
     public CollectionListing(CollectionRegistry registry, ObjectMapper json) {
         this.entries = registry.all().stream()
                 .map(c -> new CollectionInfo(c.name(), c.schemaVersion(),
-                        "/api/v1/sync/" + c.name() + "/" + c.schemaVersion(), RxdbSchema.of(c)))
+                        "/api/v1/sync/" + c.name() + "/" + c.schemaVersion(), RxdbSchema.of(c),
+                        c.scope() instanceof Scope.Everyone))
                 .toList();
         this.tag = new EntityTag(hash(json, entries), true);
     }
