@@ -205,13 +205,15 @@ async function run(seed) {
         const { rows } = await env.pool.query(
             `SELECT id::text AS id, list_id::text AS "listId", title, done, deleted AS "_deleted"
                FROM list_items WHERE list_id = ANY($1::uuid[])`, [lists]);
-        let superseded;
+        // checked apart from the views (its own test below), so that one cannot hide the other
+        let superseded = 0;
+        let lost = null;
         try {
             superseded = assertNothingAcceptedIsLost(rows.map((r) => ({ ...r })), clients.flatMap((c) => c.stats.accepted));
         } catch (e) {
             const id = /"id":"([0-9a-f-]{36})"/.exec(e.message)?.[1];
-            e.message += `\n${traceOf(clients, id, lists, members)}`;
-            throw e;
+            lost = `${e.message}\n${traceOf(clients, id, lists)}`;
+            console.error(`scopes load seed=${seed} LOST WRITE: ${lost}`);
         }
         const sum = (k) => did.reduce((a, d) => a + d[k], 0);
         const accepted = clients.reduce((a, c) => a + c.stats.accepted.length, 0);
@@ -229,26 +231,31 @@ async function run(seed) {
         assert.ok(INSTANCES === 1 || (elsewhere > 0 && streams > CLIENTS), 'streams reopened, some on the other instance');
         const validationErrors = clients.flatMap((c) => c.errors.filter((e) => /validat|schema/i.test(`${e.code} ${e.message}`)));
         assert.deepStrictEqual(validationErrors.map((e) => e.message), [], 'every document the server sent passed the schema');
-        return line;
+        return { line, lost };
     } finally {
         await Promise.allSettled(clients.map((c) => c.close()));
     }
 }
 
 describe('shared lists under load', () => {
+    const lost = [];
     test(`${CLIENTS} clients of ${USERS} users on ${INSTANCES} instances, ${GROUPS} lists, random writes, moves, `
         + `offline periods, grants and revokes for ${SECONDS} s, ${RUNS} run(s) from seed ${SEED}: `
-        + 'every client equals its user\'s view and no accepted write is lost', withLogs(async () => {
+        + 'every client equals its user\'s view', withLogs(async () => {
         const failures = [];
         for (let i = 0; i < RUNS; i++) {
             try {
-                await run(SEED + i);
+                const r = await run(SEED + i);
+                if (r.lost) lost.push(`seed ${SEED + i}: ${r.lost.slice(0, 1500)}`);
             } catch (e) {
                 failures.push(`seed ${SEED + i}: ${e.message.slice(0, 1500)}`);
                 console.error(`scopes load seed=${SEED + i} FAILED: ${e.message}`);
             }
         }
-        console.log(`scopes load runs=${RUNS} failed=${failures.length}`);
+        console.log(`scopes load runs=${RUNS} failed=${failures.length} lostWrites=${lost.length}`);
         assert.deepStrictEqual(failures, []);
     }));
+    test('in those runs, every write the server acknowledged is its row\'s final state or built on by a later acknowledged write', () => {
+        assert.deepStrictEqual(lost, []);
+    });
 });
