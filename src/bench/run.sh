@@ -16,6 +16,9 @@
 #   BENCH_DB=rxsync_bench        the database (dropped and re-created; must contain "bench")
 #   BENCH_PORT=18080             the service's HTTP port
 #   BENCH_PEER_PORT=18090        the peer's (rxdb-server, src/bench/peer) HTTP port
+#   BENCH_SERVER_BASE_JVM_OPTS=  the service's JVM options; default: the container image's (run-java.sh:
+#                                ParallelGC, heap-free ratios 10/20, heap 80 % of the manifests' 512 MiB
+#                                limit); "none": the JVM's defaults on this machine
 #   BENCH_SERVER_JVM_OPTS=       extra JVM options of the service (e.g. a JFR recording)
 #   BENCH_REPORT=BENCHMARKS.md   where the results go
 #   BENCH_PHASES=startup,pull,push,fixed,peer,stream,growth   a subset, e.g. to profile one phase

@@ -7,6 +7,9 @@
 // `eventSource` option of the official `replicateServer` client, which passes
 // `{ headers }` to the constructor (README, "Client integration").
 //
+// Named events (`event: <name>`, which the multiplexed stream sends, one name per collection)
+// go to the listeners of addEventListener(name, …); unnamed ones to onmessage.
+//
 // Like the native one it reconnects by itself after a network failure, an ended stream or
 // a 5xx answer; another refusal (401 once the token expired, 404, 426) closes it for good,
 // and onerror's event carries the `status`.
@@ -31,11 +34,21 @@ export default class FetchEventSource {
   onmessage: ((event: MessageEvent<string>) => void) | null = null;
   onerror: ((event: StreamErrorEvent) => void) | null = null;
 
+  private readonly listeners = new Map<string, Set<(event: MessageEvent<string>) => void>>();
   private readonly abort = new AbortController();
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly url: string, private readonly init: FetchEventSourceInit = {}) {
     void this.connect();
+  }
+
+  addEventListener(type: string, listener: (event: MessageEvent<string>) => void): void {
+    if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+    this.listeners.get(type)!.add(listener);
+  }
+
+  removeEventListener(type: string, listener: (event: MessageEvent<string>) => void): void {
+    this.listeners.get(type)?.delete(listener);
   }
 
   close(): void {
@@ -67,7 +80,7 @@ export default class FetchEventSource {
   }
 
   /** Reads events: blocks of lines ending with a blank line; `data:` lines are the payload,
-   * `:` lines (the server's heartbeats) are comments. */
+   * `event:` names it, `:` lines (the server's heartbeats) are comments. */
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
     const reader = body.getReader();
     const decoder = new TextDecoder();
@@ -78,13 +91,17 @@ export default class FetchEventSource {
       buffer += decoder.decode(value, { stream: true });
       let end: RegExpExecArray | null;
       while ((end = /\r\n\r\n|\n\n|\r\r/.exec(buffer)) !== null) {
-        const data = dataOf(buffer.slice(0, end.index));
+        const event = eventOf(buffer.slice(0, end.index));
         buffer = buffer.slice(end.index + end[0].length);
-        if (data !== null && this.readyState === FetchEventSource.OPEN) {
-          this.onmessage?.(new MessageEvent('message', { data }));
-        }
+        if (event !== null && this.readyState === FetchEventSource.OPEN) this.dispatch(event.type, event.data);
       }
     }
+  }
+
+  private dispatch(type: string, data: string): void {
+    const message = new MessageEvent(type, { data });
+    if (type === 'message') this.onmessage?.(message);
+    this.listeners.get(type)?.forEach((listener) => listener(message));
   }
 
   private fail(status: number | undefined, reconnect: boolean): void {
@@ -97,13 +114,16 @@ export default class FetchEventSource {
   }
 }
 
-/** The data of one event block, or null for a block without data (a comment). */
-function dataOf(block: string): string | null {
+/** The type and data of one event block, or null for a block without data (a comment). */
+function eventOf(block: string): { type: string; data: string } | null {
   const lines: string[] = [];
+  let type = 'message';
   for (const line of block.split(/\r\n|\n|\r/)) {
     if (line === 'data' || line.startsWith('data:')) {
       lines.push(line.slice(5).replace(/^ /, ''));
+    } else if (line.startsWith('event:')) {
+      type = line.slice(6).replace(/^ /, '') || 'message';
     }
   }
-  return lines.length ? lines.join('\n') : null;
+  return lines.length ? { type, data: lines.join('\n') } : null;
 }

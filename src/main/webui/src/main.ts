@@ -1,15 +1,15 @@
 // The orders app: sign up / log in, then the user's orders from the local RxDB database,
 // which replicates with the server whenever the browser is online.
 import './style.css';
-import { ORDER_STATUSES, openOrdersDatabase, type Order, type OrdersDatabase, type OrderStatus } from './database';
-import { OrdersSync, type SyncState } from './replication';
+import { ORDER_STATUSES, listedCollections, openAppDatabase, type AppDatabase, type Order, type OrderStatus } from './database';
+import { AppSync, type SyncState } from './replication';
 import { completeSignIn, externalProvider } from './oidc';
 import { clearSession, loadSession, login, register, saveSession, type Session } from './session';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-let db: OrdersDatabase | null = null;
-let sync: OrdersSync | null = null;
+let db: AppDatabase | null = null;
+let sync: AppSync | null = null;
 let unsubscribe: Array<() => void> = [];
 
 // --- signing in -------------------------------------------------------------------------
@@ -80,13 +80,21 @@ async function openApp(session: Session): Promise<void> {
   $('account').hidden = false;
   $('sync').hidden = false;
   $('account-email').textContent = session.email;
+  $('account-name').textContent = '';
 
-  db = await openOrdersDatabase(session.userId);
+  const listed = await listedCollections();
+  db = await openAppDatabase(session.userId, listed);
   const orders = db.orders;
   const subscription = orders.find().$.subscribe((docs) => renderOrders(docs.map((d) => d.toJSON() as Order)));
   unsubscribe.push(() => subscription.unsubscribe());
+  showCollectionCounts(db);
+  // the user's profile is a collection too (users): a new name shows up live
+  const profile = db.collections.users?.findOne(session.userId).$.subscribe((user: { displayName?: string } | null) => {
+    $('account-name').textContent = user?.displayName ?? '';
+  });
+  if (profile) unsubscribe.push(() => profile.unsubscribe());
 
-  sync = new OrdersSync(orders, session.token);
+  sync = new AppSync(db, listed, session.token);
   unsubscribe.push(sync.subscribe(renderSyncState));
   if (session.external) await followRenewals(session);
   await sync.start();
@@ -130,6 +138,22 @@ function renderSyncState(state: SyncState): void {
   const conflicts = $('sync-conflicts');
   conflicts.hidden = state.conflictsResolved === 0;
   conflicts.textContent = `${state.conflictsResolved} conflict${state.conflictsResolved === 1 ? '' : 's'} resolved: server version kept`;
+}
+
+/** What the device holds of each collection, live: all of them sync over one stream. */
+function showCollectionCounts(database: AppDatabase): void {
+  const list = $('collection-counts');
+  list.replaceChildren();
+  for (const name of Object.keys(database.collections).sort()) {
+    const li = document.createElement('li');
+    li.dataset.collection = name;
+    list.append(li);
+    const counted = database.collections[name].count().$.subscribe((count: number) => {
+      li.dataset.count = String(count);
+      li.textContent = `${name}: ${count}`;
+    });
+    unsubscribe.push(() => counted.unsubscribe());
+  }
 }
 
 // --- the list -------------------------------------------------------------------------------

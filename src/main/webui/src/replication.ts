@@ -1,6 +1,7 @@
-// The app's sync: the orders collection replicating with rxsync (rxsync-replication.ts),
-// paused while the browser is offline, and the state the sync indicator shows.
-import type { Order, OrderCollection } from './database';
+// The app's sync: every collection of the local database replicating with rxsync
+// (rxsync-replication.ts) over one live stream, paused while the browser is offline, and the
+// state the sync indicator shows.
+import type { AppDatabase, ListedCollection } from './database';
 import { replicateRxsync } from './rxsync-replication';
 import { API_BASE } from './session';
 
@@ -16,35 +17,44 @@ export interface SyncState {
   signedOut: boolean;
 }
 
-export class OrdersSync {
+export class AppSync {
   readonly state: SyncState = { online: navigator.onLine, syncing: false, conflictsResolved: 0, signedOut: false };
   private readonly listeners = new Set<(s: SyncState) => void>();
-  private readonly sync: ReturnType<typeof replicateRxsync<Order>>;
+  private readonly sync: ReturnType<typeof replicateRxsync>;
+  /** the collections whose pull or push is running */
+  private readonly active = new Set<string>();
 
-  constructor(collection: OrderCollection, private token: string) {
+  constructor(db: AppDatabase, listed: ListedCollection[], private token: string) {
+    // the collections of the listing that this device keeps (database.ts may have left one out)
+    const collections = Object.fromEntries(listed.filter((c) => db.collections[c.name])
+      .map((c) => [c.name, { collection: db.collections[c.name], version: c.schemaVersion }]));
     this.sync = replicateRxsync({
-      collection,
-      url: `${API_BASE}/api/v1/sync/orders/0`,
+      server: API_BASE,
+      collections,
       token: () => this.token,
-      onConflicts: (count) => this.update({ conflictsResolved: this.state.conflictsResolved + count }),
+      onConflicts: (_collection, count) => this.update({ conflictsResolved: this.state.conflictsResolved + count }),
       onReachable: (reachable) => { if (this.state.online !== reachable) this.update({ online: reachable }); },
       onUnauthorized: () => this.signOut(),
     });
-    const replication = this.sync.replication;
-    replication.active$.subscribe((active) => this.update({ syncing: active }));
-    replication.error$.subscribe((error) => {
-      // RxDB retries by itself; a failed fetch (no answer at all) means the server is unreachable
-      const cause = (error as { parameters?: { errors?: unknown[] } }).parameters?.errors?.[0] ?? error;
-      if (cause instanceof TypeError) this.update({ online: false });
-      console.warn('replication error', cause);
-    });
+    for (const [name, replication] of Object.entries(this.sync.replications)) {
+      replication.active$.subscribe((active) => {
+        if (active) this.active.add(name); else this.active.delete(name);
+        if (this.state.syncing !== this.active.size > 0) this.update({ syncing: this.active.size > 0 });
+      });
+      replication.error$.subscribe((error) => {
+        // RxDB retries by itself; a failed fetch (no answer at all) means the server is unreachable
+        const cause = (error as { parameters?: { errors?: unknown[] } }).parameters?.errors?.[0] ?? error;
+        if (cause instanceof TypeError) this.update({ online: false });
+        console.warn(`replication error (${name})`, cause);
+      });
+    }
     window.addEventListener('online', this.goOnline);
     window.addEventListener('offline', this.goOffline);
   }
 
   async start(): Promise<void> {
     if (navigator.onLine) this.sync.openStream();
-    await this.sync.replication.start();
+    await this.sync.start();
   }
 
   /** A renewed token: the stream reopens with it before the old one expires (the server would close it then). */
@@ -68,13 +78,13 @@ export class OrdersSync {
     window.removeEventListener('online', this.goOnline);
     window.removeEventListener('offline', this.goOffline);
     this.sync.closeStream();
-    await this.sync.replication.cancel();
+    await this.sync.cancel();
   }
 
   private readonly goOffline = () => {
     this.update({ online: false });
     this.sync.closeStream();
-    void this.sync.replication.pause();
+    void this.sync.pause();
   };
 
   private readonly goOnline = () => {
@@ -82,14 +92,14 @@ export class OrdersSync {
     // start() resumes the paused replication: it pushes what was written offline and
     // pulls what changed meanwhile; the reopened stream keeps it live afterwards
     this.sync.openStream();
-    void this.sync.replication.start().then(() => this.sync.replication.reSync());
+    void this.sync.start().then(() => this.sync.reSync());
   };
 
   private signOut(): void {
     if (this.state.signedOut) return;
     this.update({ signedOut: true });
     this.sync.closeStream();
-    void this.sync.replication.pause();
+    void this.sync.pause();
   }
 
   private update(change: Partial<SyncState>): void {

@@ -1,8 +1,12 @@
-// Replicates one RxDB collection with rxsync: RxDB's plain replicateRxCollection with
-// handlers for the server's three routes. Copy this file and fetch-event-source.ts into an
+// Replicates RxDB collections with rxsync: for each, RxDB's plain replicateRxCollection with
+// handlers for the server's pull and push routes; for all of them together ONE live stream
+// (GET /api/v1/sync/stream?collections=…), whose events are named by their collection and
+// fanned out to each replication's stream$. A browser opens at most six connections to a host
+// over HTTP/1.1: one stream per collection would take them all from six collections on, and
+// the pulls and pushes would wait for good. Copy this file and fetch-event-source.ts into an
 // app (README, "Client integration").
 import { Subject } from 'rxjs';
-import { replicateRxCollection } from 'rxdb/plugins/replication';
+import { replicateRxCollection, type RxReplicationState } from 'rxdb/plugins/replication';
 import type { RxCollection, RxReplicationPullStreamItem, WithDeleted } from 'rxdb';
 import FetchEventSource from './fetch-event-source';
 
@@ -12,87 +16,105 @@ export interface RxsyncCheckpoint {
   id: string;
 }
 
-export interface RxsyncOptions<T> {
-  collection: RxCollection<T>;
-  /** the collection's base URL, e.g. https://sync.example.com/api/v1/sync/orders/0 */
-  url: string;
+export interface RxsyncOptions {
+  /** the server, e.g. https://sync.example.com ('' for the page's own origin) */
+  server: string;
+  /** by the server's collection name: the local collection and the schema version it has */
+  collections: Record<string, { collection: RxCollection<any>; version: number }>;
   /** the current token; sent as `Authorization: Bearer …`, never in a URL */
   token: () => string;
-  /** the push was answered with conflicts: RxDB resolves them with the collection's
+  /** a push was answered with conflicts: RxDB resolves them with the collection's
    * conflict handler (the default one keeps the server's version) */
-  onConflicts?: (count: number) => void;
+  onConflicts?: (collection: string, count: number) => void;
   /** the stream opened (true), or failed without an answer from the server (false) */
   onReachable?: (reachable: boolean) => void;
   /** the server refused the token (401): the user must log in again */
   onUnauthorized?: () => void;
 }
 
-export function replicateRxsync<T>(options: RxsyncOptions<T>) {
-  const { url } = options;
-  const stream$ = new Subject<RxReplicationPullStreamItem<T, RxsyncCheckpoint>>();
-  const authorization = () => ({ Authorization: `Bearer ${options.token()}` });
+export type RxsyncReplication = RxReplicationState<any, RxsyncCheckpoint>;
 
-  async function call(path: string, init: RequestInit = {}) {
-    const res = await fetch(url + path, {
-      ...init,
-      headers: { ...authorization(), Accept: 'application/json', 'Content-Type': 'application/json' },
+export function replicateRxsync(options: RxsyncOptions) {
+  const authorization = () => ({ Authorization: `Bearer ${options.token()}` });
+  const names = Object.keys(options.collections);
+  const streams = new Map<string, Subject<RxReplicationPullStreamItem<any, RxsyncCheckpoint>>>();
+  const replications: Record<string, RxsyncReplication> = {};
+
+  for (const name of names) {
+    const { collection, version } = options.collections[name];
+    const url = `${options.server}/api/v1/sync/${name}/${version}`;
+    const stream$ = new Subject<RxReplicationPullStreamItem<any, RxsyncCheckpoint>>();
+    streams.set(name, stream$);
+    const call = async (path: string, init: RequestInit = {}) => {
+      const res = await fetch(url + path, {
+        ...init,
+        headers: { ...authorization(), Accept: 'application/json', 'Content-Type': 'application/json' },
+      });
+      if (res.status === 401) options.onUnauthorized?.();
+      if (!res.ok) throw new Error(`rxsync ${name}${path}: ${res.status} ${await res.text()}`);
+      options.onReachable?.(true);
+      return res.json();
+    };
+    replications[name] = replicateRxCollection<any, RxsyncCheckpoint>({
+      collection,
+      replicationIdentifier: `rxsync:${url}`,
+      live: true,
+      retryTime: 2000,
+      deletedField: '_deleted',
+      autoStart: false,
+      pull: {
+        batchSize: 200,
+        handler: async (checkpoint, batchSize) => {
+          const lwt = checkpoint?.lwt ?? 0;
+          const id = encodeURIComponent(checkpoint?.id ?? '');
+          const page = await call(`/pull?lwt=${lwt}&id=${id}&limit=${batchSize}`);
+          return { documents: page.documents, checkpoint: page.checkpoint };
+        },
+        stream$: stream$.asObservable(),
+      },
+      push: {
+        batchSize: 50,
+        handler: async (rows) => {
+          const conflicts: WithDeleted<any>[] = await call('/push', { method: 'POST', body: JSON.stringify(rows) });
+          if (conflicts.length) options.onConflicts?.(name, conflicts.length);
+          return conflicts;
+        },
+      },
     });
-    if (res.status === 401) options.onUnauthorized?.();
-    if (!res.ok) throw new Error(`rxsync ${path}: ${res.status} ${await res.text()}`);
-    options.onReachable?.(true);
-    return res.json();
   }
 
-  const replication = replicateRxCollection<T, RxsyncCheckpoint>({
-    collection: options.collection,
-    replicationIdentifier: `rxsync:${url}`,
-    live: true,
-    retryTime: 2000,
-    deletedField: '_deleted',
-    autoStart: false,
-    pull: {
-      batchSize: 200,
-      handler: async (checkpoint, batchSize) => {
-        const lwt = checkpoint?.lwt ?? 0;
-        const id = encodeURIComponent(checkpoint?.id ?? '');
-        const page = await call(`/pull?lwt=${lwt}&id=${id}&limit=${batchSize}`);
-        return { documents: page.documents, checkpoint: page.checkpoint };
-      },
-      stream$: stream$.asObservable(),
-    },
-    push: {
-      batchSize: 50,
-      handler: async (rows) => {
-        const conflicts: WithDeleted<T>[] = await call('/push', { method: 'POST', body: JSON.stringify(rows) });
-        if (conflicts.length) options.onConflicts?.(conflicts.length);
-        return conflicts;
-      },
-    },
-  });
-
-  // The live stream: each frame is a batch of changes with its checkpoint; 'RESYNC' makes
-  // RxDB pull what changed while the stream was not open.
+  // The live stream: an event named by a collection carries a batch of its changes with its
+  // checkpoint, or RESYNC (the server asks that collection to pull from its checkpoint);
+  // 'RESYNC' on a stream$ makes RxDB pull what changed while the stream was not open.
   let source: FetchEventSource | null = null;
   // Twice: RxDB 17's downstream drops a RESYNC that it finds queued behind a frame still
   // waiting there (while a push or a pull runs), and the new stream's first frame would
   // then move the checkpoint past what changed meanwhile. Of two in a row one always runs
   // (the Node suite's scenario 14).
-  function requestResync() {
-    stream$.next('RESYNC');
-    stream$.next('RESYNC');
+  function requestResync(name: string) {
+    streams.get(name)?.next('RESYNC');
+    streams.get(name)?.next('RESYNC');
   }
+  const resyncAll = () => names.forEach(requestResync);
   function closeStream() {
     source?.close();
     source = null;
   }
   function openStream() {
     closeStream();
-    source = new FetchEventSource(`${url}/pullStream`, { headers: authorization() });
+    const list = names.map((name) => `${name}:${options.collections[name].version}`).join(',');
+    source = new FetchEventSource(`${options.server}/api/v1/sync/stream?collections=${encodeURIComponent(list)}`,
+      { headers: authorization() });
     source.onopen = () => {
       options.onReachable?.(true);
-      requestResync();
+      resyncAll(); // every collection is registered on the server before this answer arrived
     };
-    source.onmessage = (event) => stream$.next(JSON.parse(event.data));
+    for (const name of names) {
+      source.addEventListener(name, (event) => {
+        if (event.data === 'RESYNC') requestResync(name);
+        else streams.get(name)!.next(JSON.parse(event.data));
+      });
+    }
     source.onerror = (event) => {
       if (event.status === 401) {
         closeStream();
@@ -100,9 +122,18 @@ export function replicateRxsync<T>(options: RxsyncOptions<T>) {
         return;
       }
       if (event.status === undefined) options.onReachable?.(false);
-      requestResync(); // it reconnects by itself
+      resyncAll(); // it reconnects by itself
     };
   }
 
-  return { replication, openStream, closeStream };
+  const all = Object.values(replications);
+  return {
+    replications,
+    openStream,
+    closeStream,
+    start: () => Promise.all(all.map((r) => r.start())),
+    pause: () => Promise.all(all.map((r) => r.pause())),
+    cancel: () => Promise.all(all.map((r) => r.cancel())),
+    reSync: () => all.forEach((r) => r.reSync()),
+  };
 }

@@ -57,10 +57,10 @@ export function mergeOrders(realMasterState, forkState) {
  * deps: {
  *   version: 15 | 17,
  *   createRxDatabase, getRxStorageMemory, replicateRxCollection, deepEqual, Subject,
- *   wrappedValidateAjvStorage (RxDB's schema validation plugin, ajv),
  *   replicateServer?   (official rxdb-server client, v15 only),
  *   EventSource, eventSourceMajor: 2 | 5,
- *   defaultConflictHandler (v17 object form; v15 function form)
+ *   defaultConflictHandler (v17 object form; v15 function form),
+ *   wrappedValidateAjvStorage?   (RxDB's schema validation plugin, for opts.validate)
  * }
  */
 export function makeClientFactory(deps) {
@@ -95,6 +95,11 @@ export function makeClientFactory(deps) {
         };
     }
 
+    function validatingStorage(storage) {
+        if (!deps.wrappedValidateAjvStorage) throw new Error(`rxdb ${deps.version}: no schema validation plugin here`);
+        return deps.wrappedValidateAjvStorage({ storage });
+    }
+
     function openEventSource(url, token) {
         if (deps.eventSourceMajor === 2) {
             return new deps.EventSource(url, { headers: { Authorization: `Bearer ${token}` } });
@@ -112,10 +117,10 @@ export function makeClientFactory(deps) {
      * opts: {kind: 'official'|'plain', base, token, schema, collection = 'orders',
      *        conflict = 'default'|'merge'|fn, pullBatchSize, pushBatchSize,
      *        retryTime = 1000, label,
- *        recordDocs: keep every document the server sent (stats.received),
- *        validate: RxDB's schema validation plugin on the storage, so that every document
- *        the replication writes (pulled, streamed, a conflict's server state) must pass
- *        the collection's schema or the write fails,
+     *        recordDocs: keep every document the server sent (stats.received),
+     *        validate: RxDB's schema validation plugin on the storage, so that every document
+     *        the replication writes (pulled, streamed, a conflict's server state) must pass
+     *        the collection's schema or the write fails,
      *        streamBase = base: the server the pullStream connects to, or a function
      *        asked at every stream open (behind a load balancer a client's stream and its
      *        pulls and pushes may reach different instances)}
@@ -152,8 +157,7 @@ export function makeClientFactory(deps) {
         const db = await deps.createRxDatabase({
             name: `e2e${deps.version}${label.replace(/[^a-z0-9]/gi, '').toLowerCase()}${++dbCounter}${process.pid}`,
             storage: opts.validate
-                ? deps.wrappedValidateAjvStorage({ storage: deps.getRxStorageMemory() })
-                : deps.getRxStorageMemory(),
+                ? validatingStorage(deps.getRxStorageMemory()) : deps.getRxStorageMemory(),
             multiInstance: false,
             eventReduce: true,
         });

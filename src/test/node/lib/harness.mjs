@@ -273,8 +273,9 @@ async function applyFixtures({ database, server, fixtures, name }) {
 }
 
 export class ServerProcess {
-    constructor({ database, port, name, props = {}, pg: server = PG }) {
+    constructor({ database, port, name, props = {}, env = {}, pg: server = PG }) {
         this.props = props;
+        this.env = env;
         this.pg = server;
         this.database = database;
         this.port = port;
@@ -291,7 +292,7 @@ export class ServerProcess {
         const log = fs.openSync(this.logFile, 'a');
         fs.writeSync(log, `\n===== start ${new Date().toISOString()} port ${this.port} db ${this.database}\n`);
         const args = javaArgs({ port: this.port, database: this.database, server: this.pg, props: this.props });
-        const proc = spawn('java', args, { stdio: ['ignore', log, log], cwd: APP_DIR });
+        const proc = spawn('java', args, { stdio: ['ignore', log, log], cwd: APP_DIR, env: { ...process.env, ...this.env } });
         fs.closeSync(log);
         this.proc = proc;
         children.add(proc);
@@ -338,10 +339,11 @@ export class ServerProcess {
 
 /**
  * One test file's environment: a fresh database and `instances` servers on it, on the
- * machine's PostgreSQL or on `pg` (e.g. a PrivateCluster's), with the named `fixtures`
+ * machine's PostgreSQL or on `pg` (e.g. a PrivateCluster's), with `props` as -D options,
+ * `env` as environment variables (what an image user sets) and the named `fixtures`
  * (files of FIXTURE_DIR) applied first. Call `env.close()` in an `after` hook.
  */
-export async function startEnv({ name, instances = 1, props = {}, pg: server = PG, fixtures = [] }) {
+export async function startEnv({ name, instances = 1, props = {}, env: environment = {}, pg: server = PG, fixtures = [] }) {
     const database = `rxsync_e2e_${name}${process.env.RXSYNC_TEST_DB_SUFFIX ?? ''}`;
     await resetDatabase(database, server);
     if (fixtures.length) await applyFixtures({ database, server, fixtures, name });
@@ -365,7 +367,9 @@ export async function startEnv({ name, instances = 1, props = {}, pg: server = P
     try {
         // start them one after the other: the first one migrates the database
         for (let i = 0; i < instances; i++) {
-            const s = new ServerProcess({ database, port: await freePort(), name: `${name}-${i + 1}`, props, pg: server });
+            const s = new ServerProcess({
+                database, port: await freePort(), name: `${name}-${i + 1}`, props, env: environment, pg: server,
+            });
             servers.push(s);
             await s.start();
         }

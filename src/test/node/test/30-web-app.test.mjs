@@ -1,4 +1,5 @@
-// The web app (src/main/webui, served by the packaged server at /) in a real browser:
+// The web app (src/main/webui, served by the packaged server at /) in a real browser, with
+// six collections (the test fixtures beside orders and users), all live over one stream:
 // Debian's Chromium driven by playwright-core. Two browser contexts (two devices, each with
 // its own IndexedDB) of one user: A goes offline, edits an order and creates one; B edits the
 // same order and deletes another online; A comes back online. Both pages must then show the
@@ -23,6 +24,9 @@ const APP_SCHEMA = JSON.parse(fs.readFileSync(
 const PASSWORD = 'correct-horse-battery';
 const OFFICIAL_BUILD = process.env.RXSYNC_OFFICIAL_BUILD_DIR
     || path.resolve(here, '../../../../target/browser-official');
+// The test-only collections (notes of V1000, tasks, contacts and bookmarks of V1005): with
+// orders and users the app keeps six live collections, as many as a browser's connections to a host.
+const FIXTURE_MIGRATIONS = path.resolve(here, '../../resources/db/fixture/migration');
 
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium && !process.env.CI) {
@@ -39,6 +43,13 @@ before(async () => {
     if (!haveChromium) return;
     for (let i = 0; i < 2; i++) otherHosts.push(await blankPageServer());
     env = await startEnv({ name: 'webapp', props: { 'quarkus.http.cors.origins': otherHosts[0].origin } });
+    // The packaged jar migrates only db/migration (Flyway's locations are fixed at build time):
+    // the fixtures are applied as the owning role, and the server restarted reads their declarations.
+    for (const file of fs.readdirSync(FIXTURE_MIGRATIONS).sort()) {
+        await env.pool.query(fs.readFileSync(path.join(FIXTURE_MIGRATIONS, file), 'utf8'));
+    }
+    await env.servers[0].stop();
+    await env.servers[0].start();
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -90,7 +101,7 @@ async function openDevice(label) {
     page.on('request', (req) => device.urls.push(req.url()));
     page.on('pageerror', (e) => device.errors.push(e.message));
     page.on('console', (msg) => {
-        if (msg.type() === 'error' && process.env.RXSYNC_E2E_DEBUG) console.error(`[${label}]`, msg.text());
+        if (['error', 'warning'].includes(msg.type()) && process.env.RXSYNC_E2E_DEBUG) console.error(`[${label}]`, msg.text());
     });
     await page.goto(`${env.base}/`);
     return device;
@@ -442,6 +453,73 @@ browserTest('the README\'s official replicateServer client syncs live in the bro
         assert.deepEqual(await page.evaluate(() => window.official.errors()), []);
     } finally {
         await context.close();
+    }
+});
+
+browserTest('six collections live at once over one stream: every change arrives, the browser\'s connections to the host stay free', async () => {
+    const device = await openDevice('M');
+    // every request to the server that has not ended yet: the live stream must be the only long one
+    const open = new Map();
+    device.page.on('request', (req) => { if (req.url().startsWith(env.base)) open.set(req, req.url()); });
+    device.page.on('requestfinished', (req) => open.delete(req));
+    device.page.on('requestfailed', (req) => open.delete(req));
+    try {
+        const email = `six-${process.pid}-${Date.now()}@e2e.test`;
+        await authenticate(device.page, 'register', email);
+        const { userId, token } = await device.page.evaluate(() => JSON.parse(localStorage.getItem('rxsync.session')));
+        const collections = ['bookmarks', 'contacts', 'notes', 'orders', 'tasks', 'users'];
+        const counts = () => device.page.$$eval('#collection-counts li',
+            (items) => Object.fromEntries(items.map((li) => [li.dataset.collection, Number(li.dataset.count)])));
+        await waitFor(async () => {
+            const shown = await counts();
+            return collections.every((c) => c in shown);
+        }, { what: 'the six collections on the device' });
+        await waitForState(device, 'online'); // the first pulls are done: from here on changes come by the stream
+        await waitFor(async () => (await device.page.textContent('#account-name')) === 'Field Seller',
+            { what: 'the profile from the users collection' });
+
+        const streams = () => device.urls.filter((u) => u.includes('/pullStream') || u.includes('/api/v1/sync/stream'));
+        assert.equal(streams().length, 1, `one stream for all: ${streams()}`);
+        const streamUrl = new URL(streams()[0]);
+        assert.equal(streamUrl.pathname, '/api/v1/sync/stream');
+        assert.deepEqual(streamUrl.searchParams.get('collections').split(',').sort(), collections.map((c) => `${c}:0`));
+        assert.deepEqual([...open.values()], [streams()[0]], 'the one stream is the only request left open');
+
+        // written elsewhere, all at once, into each of the six collections
+        const doc = (extra) => ({ id: crypto.randomUUID(), userId, ...extra });
+        const writes = {
+            orders: [doc({ status: 'paid', totalCents: 4200, currency: 'EUR', note: 'from another device' })],
+            notes: [doc({ title: 'Groceries', body: 'milk' })],
+            tasks: [doc({ title: 'Call back', done: false }), doc({ title: 'Invoice', done: true })],
+            contacts: [doc({ name: 'Ada', phone: '+44 20 7946 0000' })],
+            bookmarks: [doc({ title: 'RxDB', url: 'https://rxdb.info' })],
+        };
+        const pushes = await Promise.all([
+            ...Object.entries(writes).map(([name, docs]) => api(env.base, 'POST', `/api/v1/sync/${name}/0/push`,
+                { token, body: docs.map((d) => ({ newDocumentState: d })) })),
+            env.pool.query('UPDATE users SET display_name = $1 WHERE id = $2', ['Field Seller (renamed)', userId]),
+        ]);
+        for (const push of pushes.slice(0, -1)) assert.deepEqual([push.status, push.body], [200, []], push.text);
+
+        await waitFor(async () => {
+            const now = await counts();
+            return Object.entries(writes).every(([name, docs]) => now[name] === docs.length) && now.users === 1;
+        }, { timeout: 20_000, what: 'every change on the device' });
+        await waitFor(async () => (await device.page.textContent('#account-name')) === 'Field Seller (renamed)',
+            { timeout: 20_000, what: 'the new name, live' });
+        assert.ok((await shownOrders(device.page)).some((o) => o.note === 'from another device'));
+        assert.equal(streams().length, 1, 'no second stream was opened (the changes came over the first one)');
+
+        // and the browser still has connections for pushes: an order made here reaches the server
+        const mine = await createOrder(device.page, { status: 'pending', amount: '3.00', currency: 'EUR', note: 'made here' });
+        await waitFor(async () => (await serverOrders(env.pool, userId)).some((o) => o.id === mine),
+            { what: 'the order made in the app on the server' });
+        await waitForState(device, 'online');
+        assert.deepEqual([...open.values()], [streams()[0]], 'still only the stream left open');
+        await screenshot(device, '4-six-collections');
+        assert.deepEqual(device.errors, []);
+    } finally {
+        await device.context.close();
     }
 });
 

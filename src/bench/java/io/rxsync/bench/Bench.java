@@ -128,7 +128,9 @@ public final class Bench {
                 + Math.round(Long.parseLong(memory) / 1024.0 / 1024.0) + " GiB RAM, Linux "
                 + System.getProperty("os.version") + "; service, PostgreSQL and load generator on the same machine");
         report.line("- Java " + System.getProperty("java.runtime.version") + " (service and generator); service JVM options: "
-                + (options.serverJvmOptions().isBlank() ? "none (JVM defaults)" : "`" + options.serverJvmOptions() + "`"));
+                + (options.serverJvmOptions().isBlank() ? "none (JVM defaults)" : "`" + options.serverJvmOptions() + "`")
+                + (options.serverJvmOptions().startsWith(Options.IMAGE_JVM_OPTIONS)
+                        ? " (the container image's, for the manifests' 512 MiB limit)" : ""));
         report.line("- PostgreSQL " + db.postgresVersion() + " (synchronous_commit=" + show("synchronous_commit")
                 + ", shared_buffers=" + show("shared_buffers") + "), " + run("pgbench", "--version").strip());
         report.line("- rxsync " + options.appDir().resolve("quarkus-run.jar") + " (Quarkus " + libVersion("io.quarkus.quarkus-core-")
@@ -243,7 +245,7 @@ public final class Bench {
                     rxsyncRates.put(pullKey(clients, batch), rate);
                     rawRatios.put(pullKey(clients, batch), rate / bare.docsPerSecond);
                     rows.add(List.of(Integer.toString(clients), Integer.toString(batch), f0(rate), m.latency(), m.cpu(),
-                            f0(bare.docsPerSecond), bare.cpu, percent(rate / bare.docsPerSecond),
+                            m.cost().summary(), f0(bare.docsPerSecond), bare.cpu, percent(rate / bare.docsPerSecond),
                             f0(inTx.docsPerSecond), percent(rate / inTx.docsPerSecond)));
                     goals.add(List.of("pull ≥ 60 % of the raw-SQL ceiling (" + clients + " client(s), batch " + batch + ")",
                             percent(rate / bare.docsPerSecond) + " of the page query alone; "
@@ -261,7 +263,7 @@ public final class Bench {
                             + "row-level security. Ratio = rxsync ÷ ceiling. Load average before: " + load + ".")
                     .line("")
                     .table(List.of("clients", "batch", "rxsync docs/s", "page p50 / p99 (ms)", "CPU gen/svc/machine %",
-                            "page query docs/s", "pgbench CPU %", "ratio", "page in service's tx docs/s", "ratio"), rows);
+                            "svc alloc · CPU per doc", "page query docs/s", "pgbench CPU %", "ratio", "page in service's tx docs/s", "ratio"), rows);
         }
     }
 
@@ -299,7 +301,7 @@ public final class Bench {
                     rxsyncRates.put(pushKey(kind, clients), rate);
                     rawRatios.put(pushKey(kind, clients), rate / ceiling.docsPerSecond);
                     rows.add(List.of(kind, Integer.toString(clients), f0(rate), m.latency(), m.cpu(),
-                            f0(ceiling.docsPerSecond), f1(ceiling.latencyMillis), ceiling.cpu,
+                            m.cost().summary(), f0(ceiling.docsPerSecond), f1(ceiling.latencyMillis), ceiling.cpu,
                             percent(rate / ceiling.docsPerSecond)));
                     goals.add(List.of("push ≥ 50 % of the raw-SQL ceiling (" + kind + ", " + clients + " client(s))",
                             percent(rate / ceiling.docsPerSecond), judge(rate / ceiling.docsPerSecond >= 0.5)));
@@ -314,7 +316,7 @@ public final class Bench {
                             + "`DO UPDATE` of the client's own " + PUSH_BATCH + " rows. Load average before: " + load + ".")
                     .line("")
                     .table(List.of("documents", "clients", "rxsync docs/s", "batch p50 / p99 (ms)", "CPU gen/svc/machine %",
-                            "INSERT … ON CONFLICT docs/s", "its latency (ms)", "pgbench CPU %", "ratio"), rows);
+                            "svc alloc · CPU per doc", "INSERT … ON CONFLICT docs/s", "its latency (ms)", "pgbench CPU %", "ratio"), rows);
         }
     }
 
@@ -328,10 +330,32 @@ public final class Bench {
     }
 
     /** One measurement: documents (or requests) per second over its window, the latencies, the CPU. */
-    private record Measured(double rate, Latencies latencies, String cpu) {
+    private record Measured(double rate, Latencies latencies, String cpu, Cost cost) {
         String latency() {
             return f1(latencies.percentileMillis(50)) + " / " + f1(latencies.percentileMillis(99));
         }
+    }
+
+    /**
+     * The service's work per unit (document or request) over one measurement: bytes its
+     * threads allocated (JFR, see {@link Allocations}) and its CPU time. The allocation does
+     * not depend on the machine's load; the CPU time depends on it far less than the rate.
+     * Unknown (null) for the peer, which is not a JVM.
+     */
+    private record Cost(double bytesPerUnit, double cpuMicrosPerUnit) {
+        static Cost of(long bytes, ProcStats.Window cpu, long units) {
+            return new Cost((double) bytes / units, 1e6 * cpu.serviceCpuSeconds() / units);
+        }
+
+        /** e.g. "1.52 KB · 21 µs" */
+        String summary() {
+            return f2(bytesPerUnit / 1000) + " KB · " + f0(cpuMicrosPerUnit) + " µs";
+        }
+    }
+
+    /** Counts the service's allocations when it is the JVM under test (not the peer). */
+    private Allocations allocations(long serverPid) throws Exception {
+        return service != null && serverPid == service.pid() ? Allocations.start(serverPid, options.workDir()) : null;
     }
 
     private static String pullKey(int clients, int batch) {
@@ -349,6 +373,7 @@ public final class Bench {
     private Measured measurePull(SyncClient client, long serverPid, String token, int clients, int batch,
                                  boolean timeBounded) throws Exception {
         Latencies pages = new Latencies();
+        Allocations allocated = allocations(serverPid);
         ProcStats.Window cpu = new ProcStats.Window(serverPid);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(options.seconds());
         List<Future<Long>> syncs = new ArrayList<>();
@@ -363,7 +388,8 @@ public final class Bench {
         if (!timeBounded && documents != (long) clients * options.orders()) {
             throw new IllegalStateException("pulled " + documents + " documents, expected " + (long) clients * options.orders());
         }
-        return new Measured(documents / cpu.seconds(), pages, cpu.summary());
+        return new Measured(documents / cpu.seconds(), pages, cpu.summary(),
+                allocated == null ? null : Cost.of(allocated.stop(), cpu, documents));
     }
 
     /**
@@ -393,22 +419,26 @@ public final class Bench {
                 });
             }
         }
+        Allocations allocated = allocations(serverPid);
         ProcStats.Window cpu = new ProcStats.Window(serverPid);
         long documents = runFor(options.seconds(), clients, steps::get, batches);
         cpu.stop();
         if (conflicts.get() > 0) {
             throw new IllegalStateException(conflicts.get() + " unexpected conflicts in push " + kind);
         }
-        return new Measured(documents / cpu.seconds(), batches, cpu.summary());
+        return new Measured(documents / cpu.seconds(), batches, cpu.summary(),
+                allocated == null ? null : Cost.of(allocated.stop(), cpu, documents));
     }
 
     /** One client, one request at a time, for the run's seconds; the rate is requests per second. */
     private Measured sequential(long serverPid, Supplier<Future<Integer>> request) throws Exception {
         Latencies latencies = new Latencies();
+        Allocations allocated = allocations(serverPid);
         ProcStats.Window cpu = new ProcStats.Window(serverPid);
         runFor(options.seconds(), 1, i -> request, latencies);
         cpu.stop();
-        return new Measured(latencies.count() / cpu.seconds(), latencies, cpu.summary());
+        return new Measured(latencies.count() / cpu.seconds(), latencies, cpu.summary(),
+                allocated == null ? null : Cost.of(allocated.stop(), cpu, latencies.count()));
     }
 
     /**
@@ -427,11 +457,11 @@ public final class Bench {
 
     private static List<String> fixedCostRow(String what, Measured m) {
         return List.of(what, f2(m.latencies().percentileMillis(50)), f2(m.latencies().percentileMillis(99)),
-                f2(m.latencies().meanMillis()), f0(m.rate()), m.cpu());
+                f2(m.latencies().meanMillis()), f0(m.rate()), m.cpu(), m.cost() == null ? "" : m.cost().summary());
     }
 
     private static final List<String> FIXED_COST_HEADER = List.of("request (one client, one at a time)", "p50 (ms)",
-            "p99 (ms)", "mean (ms)", "requests/s", "CPU gen/svc/machine %");
+            "p99 (ms)", "mean (ms)", "requests/s", "CPU gen/svc/machine %", "svc alloc · CPU per request");
 
     private static int countConflicts(AtomicLong conflicts, int count) {
         conflicts.addAndGet(count);
@@ -512,9 +542,9 @@ public final class Bench {
                             fixedCostRow("`GET /q/health/live` (HTTP floor)", floor),
                             fixedCostRow("pull of one document", pull),
                             List.of("one-row page query alone (pgbench)", "", "", f2(bare.latencyMillis), f0(bare.docsPerSecond),
-                                    bare.cpu + " (pgbench)"),
+                                    bare.cpu + " (pgbench)", ""),
                             List.of("it in the service's transaction (pgbench)", "", "", f2(inTx.latencyMillis),
-                                    f0(inTx.docsPerSecond), inTx.cpu + " (pgbench)")));
+                                    f0(inTx.docsPerSecond), inTx.cpu + " (pgbench)", "")));
             goals.add(List.of("one-document pull within 1 ms of the HTTP floor (p50)", f2(above) + " ms above it ("
                             + f2(pull.latencies().percentileMillis(50)) + " against " + f2(floor.latencies().percentileMillis(50))
                             + " ms)", judge(above <= 1.0)));

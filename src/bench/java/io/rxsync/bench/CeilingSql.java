@@ -13,7 +13,7 @@ final class CeilingSql {
 
     private static final String PAGE_QUERY = """
             SELECT t.id::text, t.user_id::text, t.status::text, t.total_cents::text, t.currency::text, \
-            t.note::text, t.metadata::text, t.deleted, t.change_xid::text, t.user_id::text FROM orders t \
+            t.note::text, t.metadata::text, t.deleted, t.change_xid::text, NULL::text FROM orders t \
             WHERE t.user_id = :uid::text::uuid \
             AND (t.change_xid, t.id) > (:xid::text::xid8, ('00000000-0000-4000-' || :prefix::text || '-' || lpad(to_hex(:g::bigint), 12, '0'))::uuid) \
             AND t.change_xid < rxsync_watermark() ORDER BY t.change_xid, t.id LIMIT :batch::int;

@@ -27,6 +27,18 @@ record Options(
         String serverJvmOptions,
         List<String> phases) {
 
+    /**
+     * The JVM options the container image runs the service with where it is deployed: the
+     * image's run-java.sh (ubi9 openjdk-17-runtime) passes ParallelGC with its heap-free ratios
+     * and sizes the heap to 80 % of the container's memory, 512 MiB in the generated Kubernetes
+     * manifests (MaxRAM stands in for the container limit here). The benchmark measures what
+     * is deployed; BENCH_SERVER_BASE_JVM_OPTS replaces them ({@code none}: the JVM's own
+     * defaults on this machine), BENCH_SERVER_JVM_OPTS adds to them (e.g. a JFR recording).
+     */
+    static final String IMAGE_JVM_OPTIONS = "-XX:MaxRAM=512m -XX:MaxRAMPercentage=80 -XX:+UseParallelGC "
+            + "-XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:GCTimeRatio=4 -XX:AdaptiveSizePolicyWeight=90 "
+            + "-XX:+ExitOnOutOfMemoryError";
+
     /** Every phase, in the order they run. */
     static final List<String> ALL_PHASES = List.of("startup", "pull", "push", "fixed", "peer", "stream", "growth");
 
@@ -48,9 +60,14 @@ record Options(
                 Arrays.stream(env("BENCH_GROWTH", "10000,100000,1000000").split(","))
                         .map(String::trim).map(Integer::parseInt).toList(),
                 Integer.parseInt(env("BENCH_GROWTH_USER_ORDERS", "5000")),
-                env("BENCH_SERVER_JVM_OPTS", ""),
+                jvmOptionsFromEnvironment(),
                 Arrays.stream(env("BENCH_PHASES", String.join(",", ALL_PHASES)).split(","))
                         .map(String::trim).toList());
+    }
+
+    private static String jvmOptionsFromEnvironment() {
+        String base = env("BENCH_SERVER_BASE_JVM_OPTS", IMAGE_JVM_OPTIONS);
+        return ((base.equals("none") ? "" : base) + " " + env("BENCH_SERVER_JVM_OPTS", "")).strip();
     }
 
     boolean runs(String phase) {

@@ -94,6 +94,11 @@ final class ProcStats {
             return seconds;
         }
 
+        /** The service's CPU seconds over the window (user + system). */
+        double serviceCpuSeconds() {
+            return service * seconds / 100;
+        }
+
         /** e.g. "gen 35 % · server 80 % · machine 190 %" (percent of one core; 2 cores = 200 %). */
         String summary() {
             return String.format("%.0f / %.0f / %.0f", generator, service, machine);

@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 final class Service implements AutoCloseable {
 
     private static final Pattern STARTED = Pattern.compile("started in ([0-9.]+)s");
-    private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total \\d+K, used (\\d+)K");
+    /** A heap space's line of GC.heap_info: G1's one heap, or ParallelGC's and SerialGC's generations. */
+    private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
 
     private final Process process;
     private final Path log;
@@ -136,7 +137,13 @@ final class Service implements AutoCloseable {
         String out = new String(jcmd.getInputStream().readAllBytes());
         jcmd.waitFor(60, TimeUnit.SECONDS);
         Matcher used = HEAP_USED.matcher(out);
-        return used.find() ? Long.parseLong(used.group(1)) / 1024.0 : Double.NaN;
+        long kib = 0;
+        boolean found = false;
+        while (used.find()) {
+            kib += Long.parseLong(used.group(1));
+            found = true;
+        }
+        return found ? kib / 1024.0 : Double.NaN;
     }
 
     @Override

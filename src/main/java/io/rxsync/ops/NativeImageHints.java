@@ -3,7 +3,6 @@ package io.rxsync.ops;
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.rxsync.auth.Credentials;
 import io.rxsync.replication.Checkpoint;
-import io.rxsync.replication.PullService;
 import io.rxsync.replication.rest.CollectionListing;
 import io.rxsync.web.ApiError;
 
@@ -15,7 +14,6 @@ import io.rxsync.web.ApiError;
  * Listing all of them here keeps the rule simple: a new wire record goes on this list.
  */
 @RegisterForReflection(targets = {
-        PullService.Page.class,
         Checkpoint.class,
         ApiError.class,
         CollectionListing.CollectionInfo.class,

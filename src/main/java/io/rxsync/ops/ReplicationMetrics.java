@@ -78,7 +78,7 @@ public class ReplicationMetrics {
         counter(CollectionCounter.TOMBSTONES_PURGED, c).increment(rows);
     }
 
-    /** Every error answer, by HTTP status (ErrorMetricsFilter). */
+    /** Every error answer, by HTTP status (ErrorCounting). */
     public void error(int status) {
         Counter.builder("rxsync.errors").description("Error responses by HTTP status")
                 .tag("status", Integer.toString(status)).register(registry).increment();

@@ -27,11 +27,18 @@ public record CatalogEntry(String name, String table, JsonNode scope, int schema
      * @param type       the type without modifiers, as {@code format_type(oid, NULL)} names it
      * @param length     for varchar(n) and char(n): n; otherwise null
      * @param collation  for text types: the collation's name ({@code C}, {@code default}, ...)
-     * @param hasDefault a default, an identity or a generated column: the database fills it
+     * @param hasDefault        a default, an identity or a generated column: the database fills it
+     * @param defaultExpression the column's DEFAULT as SQL (migration V29), or null (none, an identity, a generated column)
      */
     @RegisterForReflection
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record Column(String name, String type, Integer length, String collation, boolean notNull, boolean hasDefault) {
+    public record Column(String name, String type, Integer length, String collation, boolean notNull, boolean hasDefault,
+                         String defaultExpression) {
+
+        /** A column without a default expression. */
+        public Column(String name, String type, Integer length, String collation, boolean notNull, boolean hasDefault) {
+            this(name, type, length, collation, notNull, hasDefault, null);
+        }
     }
 
     /**

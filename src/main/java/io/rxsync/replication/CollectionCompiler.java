@@ -132,9 +132,16 @@ public final class CollectionCompiler {
         for (Constraint c : e.constraints()) {
             constraintFields.put(c.name(), c.columns().stream().map(CollectionCompiler::jsonName).toList());
         }
+        Map<String, String> absentDefaults = new LinkedHashMap<>();
+        for (Field f : fields) {
+            Column column = columns.get(f.column());
+            if (column.notNull() && column.defaultExpression() != null) {
+                absentDefaults.put(f.column(), column.defaultExpression());
+            }
+        }
         return new ReplicatedCollection(e.name(), e.schemaVersion(), e.table(), id, scope, fields, serverOnly,
                 e.clientMayCreate(), e.clientMayDelete(), e.tombstones(),
-                e.description() == null ? "The collection " + e.name() : e.description(), constraintFields);
+                e.description() == null ? "The collection " + e.name() : e.description(), constraintFields, absentDefaults);
     }
 
     /** The scope of the declaration, as rxsync_declare_collection (V20, V26) recorded it. */

@@ -27,7 +27,7 @@ final class CollectionSql {
      * runs it once, before any row and in the page's own snapshot; the pull stays one
      * statement. Formatted with the collection's name and the type of its id.
      */
-    static final String CHECKPOINT_GUARD = "rxsync_checkpoint_after_horizon('%s', $1::text::uuid, $2::text::xid8, $3::text::%s)";
+    static final String CHECKPOINT_GUARD = "rxsync_checkpoint_after_horizon('%s', $1::text, $2::text::xid8, $3::text::%s)";
 
     /** The SQLSTATE of a checkpoint older than the purge horizon (answered with 410). */
     static final String CHECKPOINT_TOO_OLD = "RX410";
@@ -57,9 +57,14 @@ final class CollectionSql {
         // text ids compare byte-wise (their columns are COLLATE "C"), in the guard as in the column
         String idInOrder = idType + (idField.type() == FieldType.STRING ? " COLLATE \"C\"" : "");
         List<Field> fields = c.fields();
-        String select = "SELECT " + id + "::text, "
+        String columns = "SELECT " + id + "::text, "
                 + fields.stream().map(CollectionSql::selected).collect(Collectors.joining(", "))
-                + ", t.deleted, t.change_xid::text, " + c.scope().routingKey() + " FROM " + c.table() + " t ";
+                + ", t.deleted, t.change_xid::text, ";
+        String from = " FROM " + c.table() + " t ";
+        String select = columns + c.scope().routingKey() + from;
+        // A page holds the caller's own rows: their routing key would repeat the caller's id
+        // in every row, a string sent, decoded and dropped per document (benchmark, issue 16).
+        String pullSelect = columns + "NULL::text" + from;
         String after = "(t.change_xid, " + id + ") > ($%d::text::xid8, $%d::text::" + idType + ")";
         String order = " ORDER BY t.change_xid, " + id + " LIMIT $%d::int";
 
@@ -69,7 +74,7 @@ final class CollectionSql {
             pumpWindow = null;
             viewWindow = membersViewWindow(c, m, idInOrder);
         } else {
-            pullPage = select + "WHERE " + c.scope().callerRows(1) + " AND " + after.formatted(2, 3)
+            pullPage = pullSelect + "WHERE " + c.scope().callerRows(1) + " AND " + after.formatted(2, 3)
                     + " AND " + BELOW_WATERMARK + " AND " + guard + order.formatted(4);
             pumpWindow = select + "WHERE " + after.formatted(1, 2) + " AND " + BELOW_WATERMARK + order.formatted(3);
             viewWindow = null;
@@ -97,14 +102,14 @@ final class CollectionSql {
         insert = "INSERT INTO " + c.table() + " (" + idField.column() + ", "
                 + fields.stream().map(Field::column).collect(Collectors.joining(", ")) + ", deleted) "
                 + "SELECT v_id, "
-                + IntStream.range(0, n).mapToObj(i -> "v" + i + "::" + fields.get(i).sqlType())
+                + IntStream.range(0, n).mapToObj(i -> inserted(c, fields.get(i), "v" + i))
                         .collect(Collectors.joining(", "))
                 + ", v_deleted::boolean FROM " + unnest
                 + " ON CONFLICT (" + idField.column() + ") DO NOTHING RETURNING " + idField.column() + "::text";
 
         update = "UPDATE " + c.table() + " t SET "
                 + Stream.concat(IntStream.range(0, n).filter(i -> fields.get(i).writable())
-                                .mapToObj(i -> fields.get(i).column() + " = v" + i + "::" + fields.get(i).sqlType()),
+                                .mapToObj(i -> fields.get(i).column() + " = " + updated(c, fields.get(i), "v" + i)),
                         Stream.of("deleted = v_deleted::boolean"))
                         .collect(Collectors.joining(", "))
                 + " FROM " + unnest + " WHERE " + id + " = v_id";
@@ -190,6 +195,23 @@ final class CollectionSql {
     /** A generated function's name (V26), which may hold a hyphen of the collection's name. */
     private static String quoted(String function) {
         return "public.\"" + function.replace("\"", "\"\"") + "\"";
+    }
+
+    /**
+     * A pushed value for a new row. A NOT NULL column with a default is optional in the
+     * schema; when the push leaves it out (null here), the row gets the column's default, as
+     * an INSERT that omitted the column would (the batched insert names every column).
+     */
+    private static String inserted(ReplicatedCollection c, Field f, String value) {
+        String cast = value + "::" + f.sqlType();
+        String absent = c.absentDefaults().get(f.column());
+        return absent == null ? cast : "coalesce(" + cast + ", (" + absent + ")::" + f.sqlType() + ")";
+    }
+
+    /** A pushed value for an existing row: such a column left out keeps its value (it cannot be null). */
+    private static String updated(ReplicatedCollection c, Field f, String value) {
+        String cast = value + "::" + f.sqlType();
+        return c.absentDefaults().containsKey(f.column()) ? "coalesce(" + cast + ", t." + f.column() + ")" : cast;
     }
 
     /** A field's value as the text of its wire form; a date-time in ISO 8601 (to_json's form), not PostgreSQL's. */

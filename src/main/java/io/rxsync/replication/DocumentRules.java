@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rxsync.web.ApiException;
 import io.rxsync.web.StorableText;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -38,7 +39,7 @@ public final class DocumentRules {
     public record Checked(String id, String[] values, boolean deleted) {
     }
 
-    public static Checked check(ReplicatedCollection collection, JsonNode node, int row, String userId) {
+    public static Checked check(ReplicatedCollection collection, JsonNode node, int row, String callerKey) {
         if (node == null || !node.isObject()) {
             throw rowError(row, "newDocumentState must be a JSON object");
         }
@@ -69,7 +70,7 @@ public final class DocumentRules {
         boolean isDeleted = deleted != null && deleted.booleanValue();
 
         Checked checked = new Checked(id, values, isDeleted);
-        collection.scope().checkWrite(collection, checked, row, userId);
+        collection.scope().checkWrite(collection, checked, row, callerKey);
         return checked;
     }
 
@@ -230,16 +231,31 @@ public final class DocumentRules {
     }
 
     /**
-     * Builds the wire document from column texts, leaving out absent values. With
-     * {@code rawObjects}, an object field keeps the JSON text PostgreSQL sent (jsonb's output is
-     * always valid JSON) and is written out as it is: pulls and stream frames only pass documents
-     * on, and parsing and re-serializing every object took a fifth of a pull's CPU (benchmark).
-     * Documents the server compares (push) need their objects parsed.
+     * Where {@link #emit} puts a document's fields, in wire order: a tree the server compares
+     * (push), or the bytes of a page or frame ({@link PageJson}: pull and stream, which only
+     * pass documents on). One definition of the wire form, two destinations.
      */
-    public static ObjectNode toDocument(ReplicatedCollection collection, String id, String[] values, boolean deleted,
-                                        com.fasterxml.jackson.databind.ObjectMapper json, boolean rawObjects) {
-        ObjectNode doc = JsonNodeFactory.instance.objectNode();
-        doc.put(collection.idField().name(), id);
+    interface DocumentSink {
+        void string(String name, String value) throws IOException;
+
+        /** A whole number, as PostgreSQL's text of it: canonical digits, what JSON carries. */
+        void integer(String name, String digits) throws IOException;
+
+        void number(String name, BigDecimal value) throws IOException;
+
+        void bool(String name, boolean value) throws IOException;
+
+        /** An object field, as PostgreSQL's text of its jsonb (always valid JSON). */
+        void object(String name, String json) throws IOException;
+    }
+
+    /**
+     * Emits the wire document of column texts, leaving out absent values: the id, each
+     * present field in column order, then {@code _deleted}.
+     */
+    static void emit(ReplicatedCollection collection, String id, String[] values, boolean deleted, DocumentSink sink)
+            throws IOException {
+        sink.string(collection.idField().name(), id);
         for (int i = 0; i < values.length; i++) {
             String text = values[i];
             if (text == null) {
@@ -247,30 +263,60 @@ public final class DocumentRules {
             }
             Field field = collection.fields().get(i);
             switch (field.type()) {
-                case UUID, STRING, DATE_TIME -> doc.put(field.name(), text);
-                case INTEGER -> doc.put(field.name(), Long.parseLong(text));
+                case UUID, STRING, DATE_TIME -> sink.string(field.name(), text);
+                case INTEGER -> sink.integer(field.name(), text);
                 case NUMBER -> {
                     // real and double precision may hold NaN or Infinity, which JSON cannot carry
                     if (text.equals("NaN") || text.endsWith("Infinity")) {
                         continue;
                     }
-                    doc.put(field.name(), new BigDecimal(text));
+                    sink.number(field.name(), new BigDecimal(text));
                 }
-                case BOOLEAN -> doc.put(field.name(), Boolean.parseBoolean(text));
-                case OBJECT -> {
-                    if (rawObjects) {
-                        doc.putRawValue(field.name(), new com.fasterxml.jackson.databind.util.RawValue(text));
-                        continue;
-                    }
-                    try {
-                        doc.set(field.name(), json.readTree(text));
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                        throw new IllegalStateException("column " + field.column() + " holds invalid JSON", e);
-                    }
-                }
+                case BOOLEAN -> sink.bool(field.name(), Boolean.parseBoolean(text));
+                case OBJECT -> sink.object(field.name(), text);
             }
         }
-        doc.put(DELETED, deleted);
+        sink.bool(DELETED, deleted);
+    }
+
+    /**
+     * Builds the wire document from column texts as a tree, with its object fields parsed:
+     * push compares documents and answers conflicts with them. Pulls and stream frames are
+     * written straight to bytes by {@link PageJson}, from the same {@link #emit}.
+     */
+    public static ObjectNode toDocument(ReplicatedCollection collection, String id, String[] values, boolean deleted,
+                                        com.fasterxml.jackson.databind.ObjectMapper json) {
+        ObjectNode doc = JsonNodeFactory.instance.objectNode();
+        try {
+            emit(collection, id, values, deleted, new DocumentSink() {
+                @Override
+                public void string(String name, String value) {
+                    doc.put(name, value);
+                }
+
+                @Override
+                public void integer(String name, String digits) {
+                    doc.put(name, Long.parseLong(digits));
+                }
+
+                @Override
+                public void number(String name, BigDecimal value) {
+                    doc.put(name, value);
+                }
+
+                @Override
+                public void bool(String name, boolean value) {
+                    doc.put(name, value);
+                }
+
+                @Override
+                public void object(String name, String text) throws IOException {
+                    doc.set(name, json.readTree(text));
+                }
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException("a stored document could not be read: " + e.getMessage(), e);
+        }
         return doc;
     }
 

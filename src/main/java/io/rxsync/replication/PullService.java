@@ -1,12 +1,12 @@
 package io.rxsync.replication;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.rxsync.auth.Caller;
 import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import io.vertx.mutiny.sqlclient.Pool;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.util.List;
 
 /** Checkpoint iteration: the next page of a user's committed changes. */
 @ApplicationScoped
@@ -25,31 +25,38 @@ public class PullService {
     private final Pool pool;
     private final ReplicationRepository repository;
 
-    public PullService(Pool pool, ReplicationRepository repository) {
+    private final ObjectMapper json;
+
+    public PullService(Pool pool, ReplicationRepository repository, ObjectMapper json) {
         this.pool = pool;
         this.repository = repository;
+        this.json = json;
     }
 
-    /** The answer to a pull, in the wire shape {@code {documents, checkpoint}}. */
-    public record Page(List<ObjectNode> documents, Checkpoint checkpoint) {
+    /**
+     * The answer to a pull: its JSON in the wire shape {@code {documents, checkpoint}}
+     * ({@link PageJson}), and how many documents it holds.
+     */
+    public record Page(byte[] json, int size) {
     }
 
     /**
      * Returns up to {@code limit} documents strictly after {@code after}. A short page tells
      * the client it has caught up; an empty one echoes its checkpoint.
      */
-    public Uni<Page> pull(ReplicatedCollection collection, String userId, Checkpoint after, int limit) {
+    public Uni<Page> pull(ReplicatedCollection collection, Caller caller, Checkpoint after, int limit) {
         // BEGIN, both statements and COMMIT are sent at once and run in order on one
         // connection: one round trip per page. If the account is gone, actFor fails the pull
         // and the page, read without a declared user, saw nothing.
         return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
-                        .unis(repository.actFor(tx, userId), repository.pullPage(tx, collection, userId, after, limit))
+                        .unis(repository.actFor(tx, caller.userId()),
+                                repository.pullPage(tx, collection, collection.scope().callerKey(caller), after, limit))
                         .with((ignored, page) -> page))
                 .onFailure(PullService::checkpointTooOld).transform(e -> new ApiException(410, RESYNC))
                 .onFailure(PullService::checkpointFromElsewhere).transform(e -> new ApiException(410, AHEAD_OF_DATABASE))
-                .map(docs -> {
-                    Checkpoint next = docs.isEmpty() ? after : docs.get(docs.size() - 1).checkpoint();
-                    return new Page(docs.stream().map(StoredDocument::document).toList(), next);
+                .map(rows -> {
+                    Checkpoint next = rows.isEmpty() ? after : rows.get(rows.size() - 1).checkpoint();
+                    return new Page(PageJson.bytes(json, collection, rows, next), rows.size());
                 });
     }
 

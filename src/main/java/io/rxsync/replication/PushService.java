@@ -3,6 +3,7 @@ package io.rxsync.replication;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.rxsync.auth.Caller;
 import io.rxsync.replication.stream.ChangeSignal;
 import io.rxsync.web.ApiException;
 import io.smallrye.mutiny.Multi;
@@ -73,8 +74,12 @@ public class PushService {
      * Applies a push and returns the current server state of every conflicting document.
      * Any rule broken by any row rejects the whole request before anything is written.
      */
-    public Uni<List<ObjectNode>> push(ReplicatedCollection collection, String userId, JsonNode body) {
-        List<Row> rows = checkRows(collection, userId, body);
+    public Uni<List<ObjectNode>> push(ReplicatedCollection collection, Caller caller, JsonNode body) {
+        // the caller as the scope compares rows with (their account or their subject); the
+        // caller declaration of row-level security always names the account
+        String userId = caller.userId();
+        String callerKey = collection.scope().callerKey(caller);
+        List<Row> rows = checkRows(collection, callerKey, body);
         if (rows.isEmpty()) {
             return Uni.createFrom().item(List.of());
         }
@@ -89,11 +94,11 @@ public class PushService {
                                         members ? repository.callerGroups(tx, collection) : Uni.createFrom().nullItem(),
                                         repository.lockByIds(tx, collection, ids))
                                 .with((ignored, groups, stored) -> new Locked((ReplicationRepository.Groups) groups, stored)),
-                        (tx, locked) -> write(tx, collection, userId, rows, locked))
+                        (tx, locked) -> write(tx, collection, callerKey, rows, locked))
                 // Two pushes touching the same new ids can deadlock in the unique index;
                 // the loser is rolled back whole, so running it again is safe.
                 .onFailure(e -> isRetryable(e) || members && isPolicyViolation(e)).retry().atMost(3)
-                .onFailure(RejectedWrite::isRefusal).recoverWithUni(e -> refused(collection, userId, rows, (PgException) e))
+                .onFailure(RejectedWrite::isRefusal).recoverWithUni(e -> refused(collection, caller, rows, (PgException) e))
                 .invoke(outcome -> {
                     if (outcome.wrote()) {
                         changes.committed(collection);
@@ -102,7 +107,7 @@ public class PushService {
                 .map(Outcome::conflicts);
     }
 
-    private List<Row> checkRows(ReplicatedCollection collection, String userId, JsonNode body) {
+    private List<Row> checkRows(ReplicatedCollection collection, String callerKey, JsonNode body) {
         if (body == null || !body.isArray()) {
             throw ApiException.badRequest("a push body must be a JSON array of {assumedMasterState?, newDocumentState} rows");
         }
@@ -117,7 +122,7 @@ public class PushService {
                 throw ApiException.badRequest("row " + i + ": must be a JSON object");
             }
             JsonNode pushed = row.get("newDocumentState");
-            DocumentRules.Checked checked = DocumentRules.check(collection, pushed, i, userId);
+            DocumentRules.Checked checked = DocumentRules.check(collection, pushed, i, callerKey);
             JsonNode assumed = row.get("assumedMasterState");
             if (assumed != null && assumed.isNull()) {
                 assumed = null;
@@ -134,11 +139,11 @@ public class PushService {
     }
 
     /** Decides every row against the locked current state, then writes in one batched statement per kind. */
-    private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows,
+    private Uni<Outcome> write(SqlClient tx, ReplicatedCollection collection, String callerKey, List<Row> rows,
                                Locked locked) {
-        Map<String, StoredDocument> current = byId(collection, locked.stored(), userId);
+        Map<String, StoredDocument> current = byId(collection, locked.stored(), callerKey);
         return readOnlyRows(tx, collection, rows, current, locked.groups())
-                .flatMap(readOnly -> decideAndWrite(tx, collection, userId, rows, current, readOnly, locked.groups()));
+                .flatMap(readOnly -> decideAndWrite(tx, collection, callerKey, rows, current, readOnly, locked.groups()));
     }
 
     /**
@@ -160,7 +165,7 @@ public class PushService {
         return repository.readByIds(tx, collection, missing).map(stored -> byId(collection, stored, null));
     }
 
-    private Uni<Outcome> decideAndWrite(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> rows,
+    private Uni<Outcome> decideAndWrite(SqlClient tx, ReplicatedCollection collection, String callerKey, List<Row> rows,
                                         Map<String, StoredDocument> current, Map<String, StoredDocument> readOnly,
                                         ReplicationRepository.Groups groups) {
         List<ObjectNode> conflicts = new ArrayList<>();
@@ -184,7 +189,7 @@ public class PushService {
         List<DocumentRules.Checked> toInsert = inserts.stream().map(Row::checked).toList();
         return repository.insert(tx, collection, toInsert)
                 .invoke(inserted -> tombstonesInsteadOfResurrections(collection, inserts, inserted, conflicts))
-                .flatMap(inserted -> raceLosers(tx, collection, userId, inserts, inserted, conflicts))
+                .flatMap(inserted -> raceLosers(tx, collection, callerKey, inserts, inserted, conflicts))
                 .flatMap(ignored -> repository.update(tx, collection, updates))
                 .map(updated -> new Outcome(conflicts, updated > 0 || !toInsert.isEmpty()));
     }
@@ -263,7 +268,7 @@ public class PushService {
         for (Row row : inserts) {
             if (row.assumed() != null && inserted.contains(row.checked().id())) {
                 ObjectNode tombstone = DocumentRules.toDocument(collection, row.checked().id(), row.checked().values(),
-                        true, json, false);
+                        true, json);
                 if (!DocumentEquality.sameClientState(collection, tombstone, row.pushed())) {
                     conflicts.add(tombstone);
                 }
@@ -277,7 +282,7 @@ public class PushService {
      * first are decided like any existing document without an assumed state; the second
      * refuse the push.
      */
-    private Uni<Void> raceLosers(SqlClient tx, ReplicatedCollection collection, String userId, List<Row> inserts,
+    private Uni<Void> raceLosers(SqlClient tx, ReplicatedCollection collection, String callerKey, List<Row> inserts,
                                  Set<String> inserted, List<ObjectNode> conflicts) {
         List<Row> lost = inserts.stream().filter(r -> !inserted.contains(r.checked().id())).toList();
         if (lost.isEmpty()) {
@@ -285,7 +290,7 @@ public class PushService {
         }
         return repository.lockByIds(tx, collection, lost.stream().map(r -> r.checked().id()).toList())
                 .invoke(stored -> {
-                    Map<String, StoredDocument> current = byId(collection, stored, userId);
+                    Map<String, StoredDocument> current = byId(collection, stored, callerKey);
                     for (Row row : lost) {
                         StoredDocument doc = current.get(row.checked().id());
                         if (doc == null && collection.scope() instanceof Scope.Members) {
@@ -310,10 +315,10 @@ public class PushService {
      * scope; under the other scopes row-level security shows the caller only rows of their view).
      */
     private static Map<String, StoredDocument> byId(ReplicatedCollection collection, List<StoredDocument> stored,
-                                                    String userId) {
+                                                    String callerKey) {
         Map<String, StoredDocument> byId = new HashMap<>();
         for (StoredDocument doc : stored) {
-            if (collection.scope() instanceof Scope.Owner && !doc.ownerId().equals(userId)) {
+            if (collection.scope() instanceof Scope.Owner && !doc.ownerId().equals(callerKey)) {
                 // Say no more than that: the conflict answer must never reveal the document.
                 throw ApiException.forbidden("document " + doc.id() + " belongs to another user");
             }
@@ -328,16 +333,16 @@ public class PushService {
      * is rolled back: the first row that fails, with the rows before it written (a unique key
      * may be broken by two rows together), is the one to name. Only refused pushes pay for it.
      */
-    private Uni<Outcome> refused(ReplicatedCollection collection, String userId, List<Row> rows, PgException failure) {
+    private Uni<Outcome> refused(ReplicatedCollection collection, Caller caller, List<Row> rows, PgException failure) {
         if (RejectedWrite.isAccountGone(collection, failure)) {
             return Uni.createFrom().failure(ApiException.unauthorized(RowSecurity.ACCOUNT_GONE));
         }
         boolean members = collection.scope() instanceof Scope.Members;
-        return pool.withTransaction(tx -> repository.actFor(tx, userId)
+        return pool.withTransaction(tx -> repository.actFor(tx, caller.userId())
                         .flatMap(ignored -> members ? repository.callerGroups(tx, collection) : Uni.createFrom().<ReplicationRepository.Groups>nullItem())
                         .onItem().transformToMulti(groups -> Multi.createFrom().iterable(rows)
                         .onItem().transformToUniAndConcatenate(row -> repository.lockByIds(tx, collection, List.of(row.checked().id()))
-                                .flatMap(stored -> write(tx, collection, userId, List.of(row), new Locked(groups, stored)))
+                                .flatMap(stored -> write(tx, collection, collection.scope().callerKey(caller), List.of(row), new Locked(groups, stored)))
                                 .map(ignored -> -1)
                                 .onFailure(RejectedWrite::isRefusal).recoverWithItem(row.index())))
                         .filter(index -> index >= 0)

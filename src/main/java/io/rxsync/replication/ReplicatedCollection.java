@@ -28,16 +28,19 @@ import java.util.Set;
  * @param description          a sentence for the listing and the RxDB schema description
  * @param constraintFields     the JSON names of the columns of each constraint of the table, by constraint
  *                             name: a push that breaks one is answered 400 naming them
+ * @param absentDefaults       the DEFAULT expression (SQL from the catalog) of each NOT NULL column with one,
+ *                             by column: what a new row gets when a push leaves the field out
  */
 public record ReplicatedCollection(String name, int schemaVersion, String table, Field idField, Scope scope,
                                    List<Field> fields, Set<String> serverOnlyProperties, boolean clientMayCreate,
                                    boolean clientMayDelete, boolean keepsTombstones, String description,
-                                   Map<String, List<String>> constraintFields) {
+                                   Map<String, List<String>> constraintFields, Map<String, String> absentDefaults) {
 
     public ReplicatedCollection {
         fields = List.copyOf(fields);
         serverOnlyProperties = Set.copyOf(serverOnlyProperties);
         constraintFields = Map.copyOf(constraintFields);
+        absentDefaults = Map.copyOf(absentDefaults);
     }
 
     /** The field of a column, or null when the column does not replicate. */

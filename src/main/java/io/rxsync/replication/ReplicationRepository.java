@@ -44,22 +44,22 @@ public class ReplicationRepository {
     }
 
     /** One page of a user's documents after the checkpoint, oldest change first. */
-    public Uni<List<StoredDocument>> pullPage(SqlClient db, ReplicatedCollection c, String ownerId,
-                                              Checkpoint after, int limit) {
+    public Uni<List<ChangedRow>> pullPage(SqlClient db, ReplicatedCollection c, String ownerId,
+                                          Checkpoint after, int limit) {
         return db.preparedQuery(sql(c).pullPage)
                 .execute(Tuple.of(ownerId, Long.toString(after.xid()), after.sqlId(c.idField()), limit))
-                .map(rows -> documents(c, rows, true));
+                .map(rows -> changedRows(c, rows));
     }
 
     /** The next window of committed changes of all users, for the change pump. */
-    public Uni<List<StoredDocument>> changesAfter(SqlClient db, ReplicatedCollection c, long xid, String id, int limit) {
+    public Uni<List<ChangedRow>> changesAfter(SqlClient db, ReplicatedCollection c, long xid, String id, int limit) {
         return db.preparedQuery(sql(c).pumpWindow)
                 .execute(Tuple.of(Long.toString(xid), id, limit))
-                .map(rows -> documents(c, rows, true));
+                .map(rows -> changedRows(c, rows));
     }
 
     /** A members scope's change pump window: the documents by user, and the watermark it read up to. */
-    public record ViewWindow(List<StoredDocument> documents, long watermark) {
+    public record ViewWindow(List<ChangedRow> documents, long watermark) {
     }
 
     /**
@@ -72,12 +72,12 @@ public class ReplicationRepository {
                 .execute(Tuple.of(Long.toString(lo), userKeys.toArray(String[]::new)))
                 .map(rows -> {
                     int n = c.fields().size();
-                    List<StoredDocument> docs = new ArrayList<>(rows.size());
+                    List<ChangedRow> docs = new ArrayList<>(rows.size());
                     long watermark = -1;
                     for (Row row : rows) {
                         watermark = Long.parseLong(row.getString(n + 5));
                         if (row.getString(0) != null) {
-                            docs.add(document(c, row, true));
+                            docs.add(changedRow(c, row.getDelegate()));
                         }
                     }
                     return new ViewWindow(docs, watermark);
@@ -121,14 +121,14 @@ public class ReplicationRepository {
     public Uni<List<StoredDocument>> lockByIds(SqlClient db, ReplicatedCollection c, List<String> ids) {
         return db.preparedQuery(sql(c).lockByIds)
                 .execute(Tuple.of(ids.toArray(String[]::new)))
-                .map(rows -> documents(c, rows, false));
+                .map(rows -> documents(c, rows));
     }
 
     /** Reads the documents with these ids that the caller sees, without locking them. */
     public Uni<List<StoredDocument>> readByIds(SqlClient db, ReplicatedCollection c, List<String> ids) {
         return db.preparedQuery(sql(c).readByIds)
                 .execute(Tuple.of(ids.toArray(String[]::new)))
-                .map(rows -> documents(c, rows, false));
+                .map(rows -> documents(c, rows));
     }
 
     /**
@@ -179,34 +179,47 @@ public class ReplicationRepository {
         return Tuple.from(params);
     }
 
-    /**
-     * Maps rows to documents. {@code passedOn}: the documents only go out to clients (pull,
-     * stream), so their object fields stay as PostgreSQL's JSON text; pushes compare them.
-     */
-    private List<StoredDocument> documents(ReplicatedCollection c, RowSet<Row> rows, boolean passedOn) {
+    /** Maps rows to documents the server compares (push): object fields parsed. */
+    private List<StoredDocument> documents(ReplicatedCollection c, RowSet<Row> rows) {
         List<StoredDocument> docs = new ArrayList<>(rows.size());
-        for (Row row : rows) {
-            docs.add(document(c, row, passedOn));
+        for (io.vertx.sqlclient.Row row : bare(rows)) {
+            ChangedRow r = changedRow(c, row);
+            docs.add(new StoredDocument(r.id(), r.ownerId(), r.xid(),
+                    DocumentRules.toDocument(c, r.id(), r.values(), r.deleted(), json)));
         }
         return docs;
     }
 
+    /** Rows that only go out to clients (pull, stream): written to bytes by {@link PageJson}. */
+    private static List<ChangedRow> changedRows(ReplicatedCollection c, RowSet<Row> rows) {
+        List<ChangedRow> changed = new ArrayList<>(rows.size());
+        for (io.vertx.sqlclient.Row row : bare(rows)) {
+            changed.add(changedRow(c, row));
+        }
+        return changed;
+    }
+
+    /** The rows themselves: the Mutiny iterator wraps each in an object of its own. */
+    @SuppressWarnings("unchecked")
+    private static io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row> bare(RowSet<Row> rows) {
+        return rows.getDelegate();
+    }
+
     /** Maps a row of the shared select list: id, the fields, deleted, change_xid, owner. */
-    private StoredDocument document(ReplicatedCollection c, Row row, boolean passedOn) {
+    private static ChangedRow changedRow(ReplicatedCollection c, io.vertx.sqlclient.Row row) {
         int n = c.fields().size();
-        String id = row.getString(0);
         String[] values = new String[n];
         for (int i = 0; i < n; i++) {
             values[i] = row.getString(i + 1);
         }
-        boolean deleted = row.getBoolean(n + 1);
-        long xid = Long.parseLong(row.getString(n + 2));
+        String id = row.getString(0);
         String owner = row.getString(n + 3);
+        long xid = Long.parseLong(row.getString(n + 2));
         if (c.scope() instanceof Scope.Members && row.size() > n + 4 && Boolean.TRUE.equals(row.getBoolean(n + 4))) {
             // the row left this user's view: never a value of it, only its id
-            return new StoredDocument(id, owner, xid, DocumentRules.leavingDocument(c, id));
+            return ChangedRow.leaving(id, owner, xid);
         }
-        return new StoredDocument(id, owner, xid, DocumentRules.toDocument(c, id, values, deleted, json, passedOn));
+        return new ChangedRow(id, owner, xid, values, row.getBoolean(n + 1));
     }
 
     private CollectionSql sql(ReplicatedCollection c) {

@@ -23,7 +23,7 @@ public sealed interface Scope permits Scope.Owner, Scope.Everyone, Scope.Members
      * @param c      the collection
      * @param doc    the pushed document after its checks
      * @param row    its index in the push, for the message
-     * @param caller the caller's user id
+     * @param caller the caller's key ({@link #callerKey})
      */
     void checkWrite(ReplicatedCollection c, DocumentRules.Checked doc, int row, String caller);
 
@@ -35,9 +35,11 @@ public sealed interface Scope permits Scope.Owner, Scope.Everyone, Scope.Members
     String callerKey(Caller caller);
 
     /**
-     * {@code row.<column> = caller}. The column may be uuid or text (an external identity
-     * provider's subject); the policy compares it as text, the pull in its own type so that
-     * the pull index serves it.
+     * {@code row.<column> = caller}. The column may be uuid or text: a uuid owner is the
+     * caller's account ({@code users.id}), a text owner their subject at the identity provider
+     * that signed their token (for a built-in account, its id), as the row-level security
+     * policy of migration V20 compares them. The pull compares the column in its own type so
+     * that the pull index serves it.
      *
      * @param column the owner column
      * @param field  the owner's field: the id field itself when the row is the user (users)

@@ -95,6 +95,16 @@ public class ApiDocs extends Application {
             data: {"documents": [{"id": "0b6f5f4e-1d2c-4b3a-8e9f-112233445566", "status": "shipped", "_deleted": false}], "checkpoint": {"id": "0b6f5f4e-1d2c-4b3a-8e9f-112233445566", "lwt": 7360}}
             """;
 
+    public static final String MULTIPLEXED_STREAM = """
+            : ping
+
+            event: orders
+            data: {"documents": [{"id": "0b6f5f4e-1d2c-4b3a-8e9f-112233445566", "status": "shipped", "_deleted": false}], "checkpoint": {"id": "0b6f5f4e-1d2c-4b3a-8e9f-112233445566", "lwt": 7360}}
+
+            event: notes
+            data: RESYNC
+            """;
+
     public static final String BAD_REQUEST = """
             {"code": 400, "error": true, "message": "limit must be a whole number from 1 to 1000"}""";
     public static final String UNAUTHORIZED = """

@@ -3,7 +3,9 @@ package io.rxsync.auth;
 import static io.restassured.RestAssured.given;
 import static io.rxsync.support.Api.ORDERS;
 import static io.rxsync.support.Api.order;
+import static io.rxsync.support.Api.pull;
 import static io.rxsync.support.Api.pullOk;
+import static io.rxsync.support.Api.push;
 import static io.rxsync.support.Api.pushOk;
 import static io.rxsync.support.Api.register;
 import static io.rxsync.support.Api.row;
@@ -35,6 +37,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.jose4j.jwk.RsaJwkGenerator;
 import org.jose4j.jwt.JwtClaims;
 import org.jose4j.jwt.NumericDate;
@@ -58,6 +61,12 @@ class ExternalProviderTest {
 
     @TestHTTPResource("/api/v1/sync/orders/0/pullStream")
     URL streamUrl;
+
+    /** The fixture collection whose owner column holds the provider's subject (V1002__journal). */
+    private static final String JOURNAL = "/api/v1/sync/journal/0";
+
+    @TestHTTPResource(JOURNAL + "/pullStream")
+    URL journalStreamUrl;
 
     private final TestIdentityProvider provider = TestIdentityProvider.running();
 
@@ -213,6 +222,61 @@ class ExternalProviderTest {
             assertEquals(List.of("built-in"), notesSeenBy(db, builtIn.id()), "a built-in account's subject is its id");
             db.rollback();
         }
+    }
+
+    @Test
+    void aCollectionOwnedBySubjectsSyncsForItsExternalUsersByPullPushAndStream() throws Exception {
+        String subjectA = "auth0|" + UUID.randomUUID();
+        TestUser a = externalUser(subjectA);
+        TestUser b = externalUser("auth0|" + UUID.randomUUID());
+        Map<String, Object> entry = Map.of("id", UUID.randomUUID().toString(), "author", subjectA, "entry", "first");
+        try (SseClient stream = new SseClient(journalStreamUrl.toString(), a.bearer())) {
+            push(a, JOURNAL, List.of(row(null, entry))).then().statusCode(200).body("size()", equalTo(0));
+            String frame = stream.frames.poll(10, TimeUnit.SECONDS);
+            assertTrue(frame != null && frame.contains((String) entry.get("id")), "the author's stream: " + frame);
+        }
+        var page = pull(a, JOURNAL, 0, "", 10).then().statusCode(200).extract().jsonPath();
+        assertEquals(List.of(entry.get("id")), page.getList("documents.id"));
+        assertEquals(subjectA, page.getString("documents[0].author"));
+        assertEquals("calm", page.getString("documents[0].mood"), "a NOT NULL field with a default, left out, gets it");
+
+        pull(b, JOURNAL, 0, "", 10).then().statusCode(200).body("documents.size()", equalTo(0));
+        push(b, JOURNAL, List.of(row(null, Map.of("id", UUID.randomUUID().toString(), "author", subjectA,
+                "entry", "in a's name")))).then().statusCode(403).body("code", equalTo(403));
+        push(b, JOURNAL, List.of(row(entry, Map.of("id", entry.get("id"), "author", subjectA, "entry", "taken over"))))
+                .then().statusCode(403);
+        assertEquals(1L, ((Number) OwnerSql.single("SELECT count(*) FROM journal WHERE author = ?", subjectA)).longValue());
+        assertEquals("first", OwnerSql.single("SELECT entry FROM journal WHERE author = ?", subjectA));
+    }
+
+    @Test
+    void aPurgedTombstoneOfASubjectOwnedCollectionSendsOnlyItsOwnersOldCheckpointsBackToResync() throws Exception {
+        String subjectA = "kc-" + UUID.randomUUID();
+        TestUser a = externalUser(subjectA);
+        TestUser b = externalUser("kc-" + UUID.randomUUID());
+        Map<String, Object> doomed = Map.of("id", UUID.randomUUID().toString(), "author", subjectA, "entry", "doomed");
+        push(a, JOURNAL, List.of(row(null, doomed))).then().statusCode(200);
+        var before = pull(a, JOURNAL, 0, "", 10).then().statusCode(200).extract().jsonPath();
+        Map<String, Object> stored = before.getMap("documents[0]"); // with the default the server gave it
+        Map<String, Object> deleted = new java.util.HashMap<>(stored);
+        deleted.put("_deleted", true);
+        push(a, JOURNAL, List.of(row(stored, deleted))).then().statusCode(200).body("size()", equalTo(0));
+
+        try (Connection c = OwnerSql.connect(); Statement s = c.createStatement()) {
+            s.execute("SET session_replication_role = replica"); // the stamp trigger would reset updated_at
+            s.execute("UPDATE journal SET updated_at = now() - interval '400 days' WHERE id = '" + doomed.get("id") + "'");
+            s.execute("SET session_replication_role = origin");
+            try (ResultSet rs = s.executeQuery("SELECT rxsync_purge_tombstones('journal', interval '1 day')")) {
+                assertTrue(rs.next());
+                assertTrue(rs.getLong(1) >= 1, "the tombstone was purged");
+            }
+        }
+        assertEquals(0L, ((Number) OwnerSql.single("SELECT count(*) FROM journal WHERE author = ?", subjectA)).longValue());
+        pull(a, JOURNAL, before.get("checkpoint.lwt"), before.getString("checkpoint.id"), 10)
+                .then().statusCode(410).body("code", equalTo(410));
+        pull(a, JOURNAL, 0, "", 10).then().statusCode(200).body("documents.size()", equalTo(0));
+        // another owner's checkpoint is not sent back
+        pull(b, JOURNAL, before.get("checkpoint.lwt"), before.getString("checkpoint.id"), 10).then().statusCode(200);
     }
 
     /** In the open transaction, as the runtime role: declare the caller, read what the policy lets through. */

@@ -103,6 +103,17 @@ class DockerFilesIT {
             assertTrue(Files.exists(DOCKER.resolve(hostPath).resolve(
                     env.path("MP_JWT_VERIFY_PUBLICKEY_LOCATION").asText().substring(("file:" + inside + "/").length()))));
         }
+        // the migration also applies the example team migrations, mounted where the variable says
+        String teamDir = migrate.path("environment").path("RXSYNC_MIGRATIONS_DIR").asText();
+        assertEquals("RXSYNC_MIGRATIONS_DIR", Config.environmentVariable("rxsync.migrations.extra-dir"));
+        List<String> teamMounts = strings(migrate.path("volumes")).stream().filter(v -> v.split(":")[1].equals(teamDir)).toList();
+        assertEquals(1, teamMounts.size(), "one mount at " + teamDir + ": " + migrate.path("volumes"));
+        assertTrue(teamMounts.get(0).endsWith(":ro"), teamMounts.get(0));
+        Path teamSource = DOCKER.resolve(teamMounts.get(0).split(":")[0]);
+        try (var files = Files.list(teamSource)) {
+            assertTrue(files.anyMatch(f -> f.getFileName().toString().matches("V\\d+__\\w+\\.sql")),
+                    "an example migration in " + teamSource);
+        }
         assertTrue(strings(migrate.path("profiles")).contains("app") && strings(app.path("profiles")).contains("app"),
                 "plain `up` starts only PostgreSQL, for dev mode");
     }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -91,6 +92,35 @@ class KubernetesManifestsIT {
         assertEquals("rxsync-db", secretOf(env, "DB_USER"), "grants go to the runtime role");
         assertEquals("DB_OWNER_USER", Config.environmentVariable("quarkus.flyway.username"));
         assertEquals("DB_OWNER_PASSWORD", Config.environmentVariable("quarkus.flyway.password"));
+    }
+
+    @Test
+    void aTeamsMigrationsComeFromAnOptionalConfigMapMountedIntoTheInitContainerOnly() {
+        JsonNode pod = deployment().path("spec").path("template").path("spec");
+        JsonNode migrate = pod.path("initContainers").path(0);
+        assertEquals("RXSYNC_MIGRATIONS_DIR", Config.environmentVariable("rxsync.migrations.extra-dir"));
+        String dir = env(migrate).get("RXSYNC_MIGRATIONS_DIR").path("value").asText();
+        JsonNode mount = only(migrate.path("volumeMounts"), m -> m.path("mountPath").asText().equals(dir));
+        assertTrue(mount.path("readOnly").asBoolean(), "the migrations are read, never written");
+        JsonNode configMap = only(pod.path("volumes"), v -> v.path("name").asText().equals(mount.path("name").asText()))
+                .path("configMap");
+        assertEquals("rxsync-migrations", configMap.path("name").asText());
+        assertTrue(configMap.path("optional").asBoolean(), "the manifests apply before a team has any migration");
+        assertEquals(0444, configMap.path("defaultMode").asInt(), "readable by the image's non-root user");
+        assertTrue(app().path("volumeMounts").isMissingNode() || app().path("volumeMounts").isEmpty(),
+                "the service itself never migrates");
+        assertFalse(env(app()).containsKey("RXSYNC_MIGRATIONS_DIR"));
+    }
+
+    private static JsonNode only(JsonNode items, Predicate<JsonNode> which) {
+        List<JsonNode> found = new ArrayList<>();
+        items.forEach(i -> {
+            if (which.test(i)) {
+                found.add(i);
+            }
+        });
+        assertEquals(1, found.size(), "one match in " + items);
+        return found.get(0);
     }
 
     @Test

@@ -19,6 +19,7 @@ import io.rxsync.replication.CollectionRegistry;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.support.Api.TestUser;
 import io.rxsync.support.OwnerSql;
+import io.rxsync.support.RawHttp;
 import io.rxsync.support.SseClient;
 import jakarta.inject.Inject;
 import java.net.URL;
@@ -71,6 +72,11 @@ class MetricsTest {
         assertEquals(2, pullOk(user, 0, "", 10).documents().size());
         pull(user, ORDERS, 0, "", 0).then().statusCode(400);
         push(user, "/api/v1/sync/nope/0", List.of()).then().statusCode(404);
+        // refused before the REST layer reads anything (RequestLimits): counted all the same
+        assertEquals(414, RawHttp.exchange(base, "GET /api/v1/sync?pad=" + "x".repeat(5000)
+                + " HTTP/1.1\r\nHost: localhost\r\nConnection: close", "").status());
+        assertEquals(413, RawHttp.exchange(base, "POST /api/v1/sync/orders/0/push HTTP/1.1\r\nHost: localhost\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 999999999\r\nConnection: close", "").status());
 
         String after;
         try (SseClient stream = new SseClient(base + "api/v1/sync/orders/0/pullStream", user.bearer())) {
@@ -88,6 +94,8 @@ class MetricsTest {
         assertEquals(1, increase(before, after, "rxsync_conflicts_total", orders), "conflicts");
         assertEquals(1, increase(before, after, "rxsync_errors_total", "status=\"400\""), "400 errors");
         assertEquals(1, increase(before, after, "rxsync_errors_total", "status=\"404\""), "404 errors");
+        assertEquals(1, increase(before, after, "rxsync_errors_total", "status=\"414\""), "414 errors");
+        assertEquals(1, increase(before, after, "rxsync_errors_total", "status=\"413\""), "413 errors");
         // latency histograms of the routes, by route template
         assertTrue(value(after, "http_server_requests_seconds_bucket",
                 "uri=\"/api/v1/sync/{collection}/{version}/pull\"") >= 1, "pull latency histogram");

@@ -194,10 +194,11 @@ class PullResourceTest {
     void theListingCarriesEachCollectionsRxdbSchema() {
         var listing = given().get("/api/v1/sync").then().statusCode(200).extract().jsonPath();
         // notes: the test fixture of the README's "Add a collection" guide; the shared lists:
-        // the fixture of the scopes (V1001)
-        assertEquals(List.of("currencies", "list_items", "list_members", "lists", "notes", "orders", "users"),
-                listing.getList("name"));
-        assertEquals(List.of(true, false, false, false, false, false, false), listing.getList("pullOnly"),
+        // the fixture of the scopes (V1001); journal: owned by subjects (V1002); bookmarks,
+        // contacts and tasks: more owner collections for the web app's six streams (V1005)
+        assertEquals(List.of("bookmarks", "contacts", "currencies", "journal", "list_items", "list_members", "lists",
+                "notes", "orders", "tasks", "users"), listing.getList("name"));
+        assertEquals(List.of("currencies"), listing.getList("findAll { it.pullOnly }.name"),
                 "reference data (everyone scope) is pull-only");
         assertEquals("id", listing.getString("find { it.name == 'orders' }.schema.primaryKey"));
         assertEquals(36, listing.getInt("find { it.name == 'orders' }.schema.properties.id.maxLength"));

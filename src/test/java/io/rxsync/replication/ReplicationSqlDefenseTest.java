@@ -182,7 +182,7 @@ class ReplicationSqlDefenseTest {
                     "INSERT INTO rxsync_collections (name, table_name, owner_column) VALUES ('made-up', 'orders', 'user_id')"));
             // and the horizons are written by the purge only
             assertThrows(SQLException.class, () -> s.execute("INSERT INTO rxsync_tombstone_horizons "
-                    + "(user_id, collection, purged_xid) VALUES ('" + bob + "', 'orders', '1')"));
+                    + "(owner_key, collection, purged_xid) VALUES ('" + bob + "', 'orders', '1')"));
         }
         assertEquals(tables, tableText(), "nothing changed");
         assertFalse(rowText(tombstone).isEmpty());
@@ -198,7 +198,7 @@ class ReplicationSqlDefenseTest {
         }
         assertEquals("", rowText(tombstone), "purged");
         assertEquals(List.of("orders " + tombstone), strings(
-                "SELECT collection || ' ' || purged_id FROM rxsync_tombstone_horizons WHERE user_id = '" + bob + "'"));
+                "SELECT collection || ' ' || purged_id FROM rxsync_tombstone_horizons WHERE owner_key = '" + bob + "'"));
     }
 
     @Test
@@ -215,7 +215,7 @@ class ReplicationSqlDefenseTest {
             }
         }
         assertEquals("", rowText(tombstone), "purged from the real table");
-        assertEquals(List.of(tombstone), strings("SELECT purged_id FROM rxsync_tombstone_horizons WHERE user_id = '"
+        assertEquals(List.of(tombstone), strings("SELECT purged_id FROM rxsync_tombstone_horizons WHERE owner_key = '"
                 + alice + "' AND collection = 'orders'"), "and the real horizon records it");
     }
 

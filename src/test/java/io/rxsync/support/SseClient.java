@@ -27,6 +27,8 @@ public final class SseClient implements AutoCloseable {
     public final CompletableFuture<Void> closed = new CompletableFuture<>();
     /** True once the server ended the stream properly (end of the response), false if the connection broke. */
     public volatile boolean endedCleanly;
+    /** Every data line with the name of its event (null when unnamed), in order. */
+    public final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
     /** Every line that was neither data nor a comment (an SSE `event:` name, say). */
     public final BlockingQueue<String> otherLines = new LinkedBlockingQueue<>();
     public final int status;
@@ -55,13 +57,20 @@ public final class SseClient implements AutoCloseable {
     private void read() {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             String line;
+            String name = null;
             while ((line = in.readLine()) != null) {
                 if (line.startsWith("data:")) {
                     frames.add(line.substring(5).strip());
+                    events.add(new Event(name, line.substring(5).strip()));
                 } else if (line.startsWith(":")) {
                     comments.add(line.substring(1).strip());
-                } else if (!line.isEmpty()) {
+                } else if (line.isEmpty()) {
+                    name = null; // the end of an event
+                } else {
                     otherLines.add(line);
+                    if (line.startsWith("event:")) {
+                        name = line.substring(6).strip();
+                    }
                 }
             }
             endedCleanly = true;
@@ -70,6 +79,14 @@ public final class SseClient implements AutoCloseable {
         } finally {
             closed.complete(null);
         }
+    }
+
+    /** One data line and the name of its event. */
+    public record Event(String name, String data) {
+    }
+
+    public Event nextEvent(Duration timeout) throws InterruptedException {
+        return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     public HttpHeaders headers() {

@@ -35,6 +35,7 @@ import jakarta.ws.rs.core.Request;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import java.util.ArrayList;
 import java.util.List;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
@@ -61,6 +62,8 @@ public class SyncResource {
 
     /** A client keeps the answer but revalidates it every time (the listing's ETag). */
     private static final CacheControl REVALIDATE = CacheControl.valueOf("no-cache");
+    /** What Jackson's answers are labelled with; a page, written as bytes (PageJson), says the same. */
+    private static final MediaType JSON_UTF8 = MediaType.APPLICATION_JSON_TYPE.withCharset("UTF-8");
 
     private final CollectionRegistry registry;
     private final BearerAuthenticator authenticator;
@@ -124,13 +127,14 @@ public class SyncResource {
     @APIResponse(responseCode = "410", description = "Checkpoint older than the tombstone retention: resync from scratch", content = @Content(mediaType = MediaType.APPLICATION_JSON,
             schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "410", value = ApiDocs.GONE)))
     @APIResponse(responseCode = "503", ref = ApiDocs.UNAVAILABLE_RESPONSE)
-    public Uni<PullService.Page> pull(@RestPath String collection, @RestPath int version,
-                                      @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
-                                      @Context HttpHeaders headers) {
+    public Uni<Response> pull(@RestPath String collection, @RestPath int version,
+                              @RestQuery String lwt, @RestQuery String id, @RestQuery String limit,
+                              @Context HttpHeaders headers) {
         ReplicatedCollection c = registry.resolve(collection, version);
         return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
-                .flatMap(caller -> pulls.pull(c, caller.userId(), Checkpoint.parse(lwt, id, c.idField()), parseLimit(limit)))
-                .invoke(page -> metrics.pulled(c, page.documents().size()));
+                .flatMap(caller -> pulls.pull(c, caller, Checkpoint.parse(lwt, id, c.idField()), parseLimit(limit)))
+                .invoke(page -> metrics.pulled(c, page.size()))
+                .map(page -> Response.ok(page.json(), JSON_UTF8).build());
     }
 
     @POST
@@ -162,7 +166,7 @@ public class SyncResource {
         return authenticator.authenticate(headers.getHeaderString(HttpHeaders.AUTHORIZATION))
                 .flatMap(caller -> {
                     JsonNode rows = parseJson(body);
-                    return pushes.push(c, caller.userId(), rows)
+                    return pushes.push(c, caller, rows)
                             .invoke(conflicts -> metrics.pushed(c, rows.size(), conflicts.size()));
                 });
     }
@@ -189,9 +193,82 @@ public class SyncResource {
                                               @Context HttpHeaders headers, @Context Sse sse) {
         ReplicatedCollection c = registry.resolve(collection, version);
         Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
-        return streams.open(c, caller).map(event -> event.kind() == StreamEvent.Kind.FRAME
-                ? sse.newEventBuilder().data(event.frame()).build()
-                : sse.newEventBuilder().comment("ping").build());
+        return streams.open(c, caller).map(event -> sseEvent(event, sse));
+    }
+
+    @GET
+    @Path("/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Operation(summary = "One live stream for several collections (SSE)",
+            description = "For clients that replicate many collections at once (a browser opens at most six connections "
+                    + "per host over HTTP/1.1). `collections` lists `name:schemaVersion` pairs. Each event is named by its "
+                    + "collection: data `{documents, checkpoint}` as on that collection's pullStream, or `RESYNC`: pull that "
+                    + "collection from its checkpoint (the stream goes on). `: ping` heartbeats. The server closes the stream "
+                    + "on token expiry, lost change feed and shutdown: pull every collection and reconnect.")
+    @Parameter(name = "collections", in = ParameterIn.QUERY, required = true,
+            description = "Comma-separated `name:schemaVersion` pairs, each collection once", example = "orders:0,notes:0")
+    @SecurityRequirement(name = ApiDocs.BEARER)
+    @APIResponse(responseCode = "200", description = "The event stream", content = @Content(
+            mediaType = MediaType.SERVER_SENT_EVENTS, examples = @ExampleObject(name = "frames", value = ApiDocs.MULTIPLEXED_STREAM)))
+    @APIResponse(responseCode = "400", description = "No collections, a malformed pair or a collection listed twice", content = @Content(mediaType = MediaType.APPLICATION_JSON,
+            schema = @Schema(implementation = ApiError.class), examples = @ExampleObject(name = "400", value = ApiDocs.BAD_REQUEST)))
+    @APIResponse(responseCode = "401", ref = ApiDocs.UNAUTHORIZED_RESPONSE)
+    @APIResponse(responseCode = "404", ref = ApiDocs.NOT_FOUND_RESPONSE)
+    @APIResponse(responseCode = "426", ref = ApiDocs.OUTDATED_RESPONSE)
+    @LiveAccount
+    @ResponseHeader(name = "Cache-Control", value = "no-cache")
+    @ResponseHeader(name = "X-Accel-Buffering", value = "no")
+    @Uncompressed // as pullStream: each frame must reach the client when written
+    public Multi<OutboundSseEvent> multiplexedStream(@RestQuery String collections, @Context HttpHeaders headers,
+                                                     @Context Sse sse) {
+        List<ReplicatedCollection> listed = parseCollections(collections);
+        Caller caller = authenticator.require(headers.getHeaderString(HttpHeaders.AUTHORIZATION));
+        return streams.openMultiplexed(listed, caller).map(event -> sseEvent(event, sse));
+    }
+
+    /** A frame or a resync, named by its collection on a multiplexed stream and unnamed on a pullStream; or a heartbeat. */
+    private static OutboundSseEvent sseEvent(StreamEvent event, Sse sse) {
+        return switch (event.kind()) {
+            case PING -> sse.newEventBuilder().comment("ping").build();
+            case FRAME -> event.collection() == null
+                    ? sse.newEventBuilder().data(event.frame()).build()
+                    : sse.newEventBuilder().name(event.collection()).data(event.frame()).build();
+            case RESYNC -> sse.newEventBuilder().name(event.collection()).data(MULTIPLEXED_RESYNC).build();
+        };
+    }
+
+    /** The data of a multiplexed stream's resync event; never sent on a pullStream (the official client crashes on it). */
+    static final String MULTIPLEXED_RESYNC = "RESYNC";
+
+    /** {@code orders:0,notes:0}: each known collection at its current version (404, 426), once. */
+    private List<ReplicatedCollection> parseCollections(String raw) {
+        if (raw == null || raw.isBlank()) {
+            throw ApiException.badRequest("collections must list name:schemaVersion pairs, e.g. collections=orders:0,notes:0");
+        }
+        List<ReplicatedCollection> listed = new ArrayList<>();
+        for (String pair : raw.split(",", -1)) {
+            int colon = pair.indexOf(':');
+            String name = colon < 0 ? "" : pair.substring(0, colon).strip();
+            Integer version = null;
+            try {
+                version = Integer.valueOf(colon < 0 ? "" : pair.substring(colon + 1).strip());
+            } catch (NumberFormatException e) {
+                // answered below
+            }
+            if (name.isEmpty() || version == null) {
+                throw ApiException.badRequest("collections: '" + abbreviate(pair) + "' is not a name:schemaVersion pair such as orders:0");
+            }
+            ReplicatedCollection collection = registry.resolve(name, version); // 404, or 426 for an older version
+            if (listed.stream().anyMatch(c -> c.name().equals(collection.name()))) {
+                throw ApiException.badRequest("collections: '" + collection.name() + "' is listed twice");
+            }
+            listed.add(collection);
+        }
+        return listed;
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 60 ? text : text.substring(0, 60) + "…";
     }
 
     /** The base URL itself: 426 for an outdated version (the client checks any route), else 404. */

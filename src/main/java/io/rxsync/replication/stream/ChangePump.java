@@ -1,14 +1,13 @@
 package io.rxsync.replication.stream;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rxsync.replication.Checkpoint;
 import io.rxsync.replication.PipelinedTransaction;
-import io.rxsync.replication.PullService;
+import io.rxsync.replication.ChangedRow;
+import io.rxsync.replication.PageJson;
 import io.rxsync.replication.ReplicatedCollection;
 import io.rxsync.replication.ReplicationRepository;
 import io.rxsync.replication.Scope;
-import io.rxsync.replication.StoredDocument;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import java.util.ArrayList;
@@ -117,6 +116,11 @@ public final class ChangePump {
         subscribersByOwner.values().forEach(subscribers -> subscribers.forEach(StreamSubscriber::ping));
     }
 
+    /** Whether the user has a stream registered here (tests: a closed stream leaves nothing behind). */
+    boolean hasSubscribersFor(String ownerId) {
+        return subscribersByOwner.containsKey(ownerId);
+    }
+
     public int subscriberCount() {
         return subscriberCount.get();
     }
@@ -134,11 +138,26 @@ public final class ChangePump {
         return System.currentTimeMillis() - lastReadMillis;
     }
 
-    /** Closes every open stream of this collection (shutdown, or a read that failed). */
+    /**
+     * Closes every open stream of this collection (shutdown, or a read that failed: in doubt,
+     * close; a multiplexed stream ends with all its collections, its client resyncs them all).
+     */
     public void closeAll() {
         for (Set<StreamSubscriber> set : subscribersByOwner.values()) {
             for (StreamSubscriber subscriber : set) {
                 subscriber.close();
+            }
+        }
+    }
+
+    /**
+     * Tells every open stream of this collection to catch up by a pull after this moment;
+     * their registrations stay (a pullStream cannot be told but by ending).
+     */
+    private void resyncAll() {
+        for (Set<StreamSubscriber> set : subscribersByOwner.values()) {
+            for (StreamSubscriber subscriber : set) {
+                subscriber.resync();
             }
         }
     }
@@ -197,7 +216,7 @@ public final class ChangePump {
                 .map(window -> {
             lastReadMillis = System.currentTimeMillis();
             if (!window.isEmpty()) {
-                StoredDocument last = window.get(window.size() - 1);
+                ChangedRow last = window.get(window.size() - 1);
                 cursorXid = last.xid();
                 cursorId = last.id();
                 dispatch(window);
@@ -214,13 +233,21 @@ public final class ChangePump {
      * commits below it any more, so the next window misses nothing.
      */
     private Uni<Boolean> readViewWindow() {
+        long registered = registrations.get();
         List<String> keys = List.copyOf(subscribersByOwner.keySet());
         long lo = cursorXid;
-        return PipelinedTransaction.run(pool, tx -> Uni.combine().all()
+        return beforeWatermarkQuery.get().flatMap(seam -> PipelinedTransaction.run(pool, tx -> Uni.combine().all()
                         .unis(repository.actForAllUsers(tx), repository.viewChanges(tx, collection, lo, keys))
-                        .with((ignored, window) -> window))
+                        .with((ignored, window) -> window)))
                 .map(window -> {
                     lastReadMillis = System.currentTimeMillis();
+                    if (registrations.get() != registered) {
+                        // A stream registered while the window was read: the window, filtered by the
+                        // users known before, holds nothing for it, and its client's pull may have run
+                        // before the window's watermark. Moving past it would skip what committed in
+                        // between for that stream; read the same window again, with it.
+                        return true;
+                    }
                     dispatch(window.documents());
                     if (window.watermark() > cursorXid) {
                         cursorXid = window.watermark();
@@ -236,8 +263,8 @@ public final class ChangePump {
      * instead of reading changes. A stream that registered after {@code registered} may have
      * pulled before the query ran; the jump would pass what committed in between, so then
      * the cursor stays and the next round reads windows from it. A first position has no
-     * cursor to keep: the streams already open are ended (their clients pull and reconnect,
-     * after this query).
+     * cursor to keep: the streams already open are told to resync (their clients pull after
+     * this query; a pullStream is ended for it, its client pulls and reconnects).
      */
     private Uni<Boolean> skipAhead(long registered, boolean idle) {
         return beforeWatermarkQuery.get().flatMap(ignored -> repository.watermark(pool)).map(watermark -> {
@@ -247,7 +274,7 @@ public final class ChangePump {
                 if (cursorXid >= 0) {
                     return true; // go round again at once: the new streams are waiting
                 }
-                closeAll();
+                resyncAll();
             }
             cursorXid = watermark;
             cursorId = Checkpoint.lowestId(collection.idField());
@@ -256,7 +283,7 @@ public final class ChangePump {
         });
     }
 
-    /** Test seam: runs before each skip-ahead's watermark query is sent. */
+    /** Test seam: runs before each skip-ahead's watermark query (and each members window, which reads one) is sent. */
     void beforeWatermarkQuery(Supplier<Uni<Void>> hook) {
         beforeWatermarkQuery = hook;
     }
@@ -266,7 +293,7 @@ public final class ChangePump {
         beforeSubscriberAdded = hook;
     }
 
-    private void dispatch(List<StoredDocument> window) {
+    private void dispatch(List<ChangedRow> window) {
         if (window.isEmpty()) {
             return;
         }
@@ -276,8 +303,8 @@ public final class ChangePump {
             subscribersByOwner.values().forEach(subscribers -> subscribers.forEach(s -> s.send(frame)));
             return;
         }
-        Map<String, List<StoredDocument>> byOwner = new LinkedHashMap<>();
-        for (StoredDocument doc : window) {
+        Map<String, List<ChangedRow>> byOwner = new LinkedHashMap<>();
+        for (ChangedRow doc : window) {
             if (subscribersByOwner.containsKey(doc.ownerId())) {
                 byOwner.computeIfAbsent(doc.ownerId(), k -> new ArrayList<>()).add(doc);
             }
@@ -294,15 +321,8 @@ public final class ChangePump {
         });
     }
 
-    /** One frame per owner, serialized once however many streams that owner has open. */
-    private String frame(List<StoredDocument> docs) {
-        PullService.Page page = new PullService.Page(
-                docs.stream().map(StoredDocument::document).toList(),
-                docs.get(docs.size() - 1).checkpoint());
-        try {
-            return json.writeValueAsString(page);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialize a stream frame", e);
-        }
+    /** One frame per owner, written once however many streams that owner has open: a pull page's JSON. */
+    private String frame(List<ChangedRow> docs) {
+        return PageJson.text(json, collection, docs, docs.get(docs.size() - 1).checkpoint());
     }
 }

@@ -39,6 +39,9 @@ class ChangePumpRaceTest {
     Pool pool;
 
     @Inject
+    io.rxsync.replication.CollectionRegistry registry;
+
+    @Inject
     ObjectMapper json;
 
     @Test
@@ -99,6 +102,48 @@ class ChangePumpRaceTest {
         long xid = xidOf(orderId);
         awaitUntil(pump, () -> pump.published() != null && pump.published().xid() >= xid);
         assertTrue(opened.contain(orderId), "the stream that opened as the other closed was never fed: " + opened.received);
+    }
+
+    @Test
+    void aStreamRegisteredWhileAMembersWindowIsInFlightStillGetsTheChangesCommittedMeanwhile() throws Exception {
+        ChangePump pump = new ChangePump(registry.all().stream().filter(c -> c.name().equals("list_items")).findFirst().orElseThrow(),
+                repository, pool, json, 500);
+        awaitUntil(pump, () -> pump.published() != null);
+        Api.TestUser a = Api.register();
+        Api.TestUser b = Api.register();
+        String list = UUID.randomUUID().toString();
+        OwnerSql.update("INSERT INTO lists (id, name) VALUES (?::uuid, 'race')", list);
+        OwnerSql.update("INSERT INTO list_members (list_id, user_id) VALUES (?::uuid, ?::uuid), (?::uuid, ?::uuid)",
+                list, a.id(), list, b.id());
+        subscribe(pump, a.id()); // the pump reads windows for A's streams
+        awaitUntil(pump, () -> pump.published() != null
+                && pump.published().xid() > xidOf("list_members", list));
+
+        CountDownLatch queryPending = new CountDownLatch(1);
+        CompletableFuture<Void> sendQuery = new CompletableFuture<>();
+        pump.beforeWatermarkQuery(() -> {
+            queryPending.countDown();
+            return Uni.createFrom().completionStage(sendQuery);
+        });
+        pump.wake(); // a window for the users known now: A
+        assertTrue(queryPending.await(TIMEOUT_MS, TimeUnit.MILLISECONDS));
+        // meanwhile B's stream registers (its client's pull covers everything up to now) ...
+        Frames ofB = subscribe(pump, b.id());
+        // ... and an item of the shared list commits before the window's query runs
+        String item = UUID.randomUUID().toString();
+        OwnerSql.update("INSERT INTO list_items (id, list_id, title) VALUES (?::uuid, ?::uuid, 'race')", item, list);
+        pump.beforeWatermarkQuery(() -> Uni.createFrom().voidItem());
+        sendQuery.complete(null);
+
+        long xid = Long.parseLong(OwnerSql.single("SELECT change_xid::text FROM list_items WHERE id = ?::uuid", item).toString());
+        awaitUntil(pump, () -> pump.published() != null && pump.published().xid() > xid);
+        assertTrue(ofB.contain(item), "the change committed while B's stream registered was never streamed to it: "
+                + ofB.received + ", pump at " + pump.published());
+    }
+
+    private static long xidOf(String table, String list) {
+        return Long.parseLong(OwnerSql.single("SELECT max(change_xid::text::bigint)::text FROM " + table
+                + " WHERE list_id = ?::uuid", list).toString());
     }
 
     // ---- helpers ----
