@@ -21,3 +21,6 @@ export default makeClientFactory({
     EventSource,
     eventSourceMajor: 5,
 });
+
+// the same validator the plugin uses, for checking a document the server sent by itself
+export { getValidator } from 'rxdb/plugins/validate-ajv';

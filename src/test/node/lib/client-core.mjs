@@ -117,6 +117,7 @@ export function makeClientFactory(deps) {
      * opts: {kind: 'official'|'plain', base, token, schema, collection = 'orders',
      *        conflict = 'default'|'merge'|fn, pullBatchSize, pushBatchSize,
      *        retryTime = 1000, label,
+     *        recordDocs: keep every document the server sent (stats.received),
      *        validate: RxDB's schema validation plugin on the storage, so that every document
      *        the replication writes (pulled, streamed, a conflict's server state) must pass
      *        the collection's schema or the write fails,
@@ -135,6 +136,7 @@ export function makeClientFactory(deps) {
             accepted: [], // {id, assumed, doc, at}: every pushed row the server accepted
             streamEvents: 0,
             streamIds: new Set(), // ids of every document that arrived in a stream frame
+            received: [], // with opts.recordDocs: {via: 'pull'|'frame'|'conflict', doc} as the server sent it
             pulledIds: new Set(), // ids of every document a pull returned
             resyncs: 0,
             conflicts: [],
@@ -146,8 +148,9 @@ export function makeClientFactory(deps) {
             trace: [],
         };
         const t0 = Date.now();
+        // the fields that tell one write from another (orders: note, status; list items: title, listId)
         const summary = (docs) => (docs || []).map((d) => ({
-            id: d.id, note: d.note, status: d.status, deleted: !!d._deleted,
+            id: d.id, note: d.note, status: d.status, title: d.title, listId: d.listId, deleted: !!d._deleted,
         }));
         const trace = (what, fields) => stats.trace.push({ at: Date.now() - t0, what, ...fields });
         const errors = [];
@@ -188,7 +191,10 @@ export function makeClientFactory(deps) {
                 stream: source && source.generation, current: !!source && source === es,
                 checkpoint: data && data.checkpoint, docs: summary(data && data.documents),
             });
-            for (const d of (data && data.documents) || []) stats.streamIds.add(d.id);
+            for (const d of (data && data.documents) || []) {
+                stats.streamIds.add(d.id);
+                if (opts.recordDocs) stats.received.push({ via: 'frame', doc: d });
+            }
             return data;
         }
 
@@ -205,7 +211,10 @@ export function makeClientFactory(deps) {
                     const res = await orig(checkpoint, batchSize);
                     trace('pulled', { n, checkpoint: res.checkpoint, docs: summary(res.documents) });
                     entry.returned = res.documents.length;
-                    for (const d of res.documents) stats.pulledIds.add(d.id);
+                    for (const d of res.documents) {
+                        stats.pulledIds.add(d.id);
+                        if (opts.recordDocs) stats.received.push({ via: 'pull', doc: d });
+                    }
                     entry.nextCheckpoint = res.checkpoint;
                     return res;
                 };
@@ -223,6 +232,9 @@ export function makeClientFactory(deps) {
                     const res = await orig(rows);
                     trace('pushed', { n, conflicts: summary(Array.isArray(res) ? res : []) });
                     entry.conflicts = Array.isArray(res) ? res.length : res;
+                    if (opts.recordDocs && Array.isArray(res)) {
+                        for (const d of res) stats.received.push({ via: 'conflict', doc: d });
+                    }
                     // the writes the server answered as accepted (a row is accepted unless its
                     // document comes back as a conflict), for the convergence test's log
                     const conflicting = new Set((Array.isArray(res) ? res : []).map((d) => d.id));

@@ -22,6 +22,7 @@ import path from 'node:path';
 import { getSchema, LOG_DIR, newOrder, registerUser, serverOrders, sleep, startEnv, withLogs } from '../lib/harness.mjs';
 import { createClient, KINDS } from '../lib/clients.mjs';
 import { awaitConverged } from '../lib/assertions.mjs';
+import { assertNothingAcceptedIsLost, canon, prng } from '../lib/load.mjs';
 
 const SEED = Number(process.env.RXSYNC_LOAD_SEED ?? 1);
 const RUNS = Number(process.env.RXSYNC_LOAD_RUNS ?? 1);
@@ -36,24 +37,6 @@ const INSTANCES = Number(process.env.RXSYNC_LOAD_INSTANCES ?? 2);
 const STREAM_CYCLES = (process.env.RXSYNC_LOAD_STREAM_CYCLES ?? '1') !== '0';
 before(async () => { env = await startEnv({ name: 'load', instances: INSTANCES }); });
 after(async () => { if (env) await env.close(); });
-
-/** mulberry32: a small seeded generator, so that a run's choices can be replayed. */
-function prng(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6D2B79F5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
-/** JSON with sorted keys: two documents are the same write when their canon is. */
-function canon(doc) {
-    return JSON.stringify(doc, (k, v) => (v && typeof v === 'object' && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
-}
 
 /**
  * Now and then edits a random document's note until `until` (offline, or without a stream);
@@ -123,28 +106,6 @@ async function work(client, rnd, deadline, userId) {
         await sleep(10 + rnd() * 120);
     }
     return did;
-}
-
-/** Every accepted write is the server's final state or the assumed state of another accepted write. */
-function assertNothingAcceptedIsLost(serverRows, accepted) {
-    const finalById = new Map(serverRows.map((d) => [d.id, canon(d)]));
-    const builtOn = new Map();
-    for (const w of accepted) {
-        if (!w.assumed) continue;
-        if (!builtOn.has(w.id)) builtOn.set(w.id, new Set());
-        builtOn.get(w.id).add(canon(w.assumed));
-    }
-    let superseded = 0;
-    for (const w of accepted) {
-        const final = finalById.get(w.id);
-        assert.ok(final, `accepted write of ${w.id} has no row on the server`);
-        const doc = canon(w.doc);
-        if (doc === final) continue;
-        assert.ok(builtOn.get(w.id)?.has(doc),
-            `accepted write ${doc} was neither kept nor superseded by a later accepted write; server has ${final}`);
-        superseded++;
-    }
-    return superseded;
 }
 
 /**
