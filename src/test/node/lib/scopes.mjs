@@ -7,11 +7,6 @@ import { byId, fullPull, waitFor } from './harness.mjs';
 
 export const FIXTURE = 'V1001__shared_lists.sql';
 
-// A known server defect, kept visible: node --test runs a todo test and reports its failure
-// without failing the run (22's wire-level case 6, 23's acknowledged-write check).
-export const LOST_ACK = 'server defect (scopes branch, up to b9a4912): a push whose caller loses the membership while it '
-    + 'waits for the row lock is answered as accepted ([]) but nothing is written (the UPDATE under row-level security '
-    + 'skips the row silently); remove this todo once PushService answers it as a conflict';
 export const SHARED = ['lists', 'list_items', 'list_members'];
 
 // rows as clients see them: the declared columns, camelCase, without the replication columns
