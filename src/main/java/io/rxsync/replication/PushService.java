@@ -354,11 +354,12 @@ public class PushService {
             return Uni.createFrom().failure(ApiException.unauthorized(RowSecurity.ACCOUNT_GONE));
         }
         boolean members = collection.scope() instanceof Scope.Members;
+        String callerKey = collection.scope().callerKey(caller);
         return pool.withTransaction(tx -> repository.actFor(tx, caller.userId())
                         .flatMap(ignored -> members ? repository.callerGroups(tx, collection) : Uni.createFrom().<ReplicationRepository.Groups>nullItem())
                         .onItem().transformToMulti(groups -> Multi.createFrom().iterable(rows)
                         .onItem().transformToUniAndConcatenate(row -> repository.lockByIds(tx, collection, List.of(row.checked().id()))
-                                .flatMap(stored -> write(tx, collection, collection.scope().callerKey(caller), List.of(row), new Locked(groups, stored)))
+                                .flatMap(stored -> write(tx, collection, callerKey, List.of(row), new Locked(groups, stored)))
                                 .map(ignored -> -1)
                                 .onFailure(RejectedWrite::isRefusal).recoverWithItem(row.index())))
                         .filter(index -> index >= 0)

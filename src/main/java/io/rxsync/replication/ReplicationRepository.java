@@ -74,10 +74,10 @@ public class ReplicationRepository {
                     int n = c.fields().size();
                     List<ChangedRow> docs = new ArrayList<>(rows.size());
                     long watermark = -1;
-                    for (Row row : rows) {
+                    for (io.vertx.sqlclient.Row row : bare(rows)) {
                         watermark = Long.parseLong(row.getString(n + 5));
                         if (row.getString(0) != null) {
-                            docs.add(changedRow(c, row.getDelegate()));
+                            docs.add(changedRow(c, row));
                         }
                     }
                     return new ViewWindow(docs, watermark);
